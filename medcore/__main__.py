@@ -1,0 +1,99 @@
+"""Command line: ``python -m medcore train | evaluate | bench``.
+
+``train NAME`` fits a model on its real data and writes ``assets/models/NAME.keras`` + card.
+``evaluate NAME --json`` recomputes the test metrics of the shipped model and its baselines and
+prints one JSON object; the output is also stored in the card under ``"evaluation"``.
+``bench --json`` prints latency and throughput figures as one JSON object.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+
+from medcore.errors import MedcoreError
+from medcore.registry import MODEL_MODULES, update_card
+
+
+def _model_module(name: str):
+    return importlib.import_module(MODEL_MODULES[name])
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    module = _model_module(args.model)
+    card = module.train(data=args.data, seed=args.seed, models_dir=args.models_dir)
+    print(json.dumps({"model": args.model, "saved": card.get("file"), "sha256": card.get("sha256")},
+                     indent=None if args.json else 2))
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    module = _model_module(args.model)
+    result = module.evaluate(data=args.data, models_dir=args.models_dir)
+    if not args.no_save:
+        update_card(args.model, args.models_dir, evaluation=result)
+    print(json.dumps(result, indent=None if args.json else 2, default=_jsonable))
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from medcore.benchmarks import run_all
+
+    figures = run_all(only=args.only, data=args.data)
+    print(json.dumps(figures, indent=None if args.json else 2, default=_jsonable))
+    return 0
+
+
+def _jsonable(value):
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m medcore", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data", type=Path, default=None,
+                       help="data file or folder (default: $MEDCORE_DATA_DIR)")
+        p.add_argument("--json", action="store_true", help="print compact JSON")
+
+    train = sub.add_parser("train", help="train a model on its real data and save it")
+    train.add_argument("model", choices=sorted(MODEL_MODULES))
+    common(train)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--models-dir", type=Path, default=None,
+                       help="where to write NAME.keras and NAME.json (default: assets/models)")
+    train.set_defaults(func=_cmd_train)
+
+    evaluate = sub.add_parser("evaluate", help="test metrics of a shipped model and baselines")
+    evaluate.add_argument("model", choices=sorted(MODEL_MODULES))
+    common(evaluate)
+    evaluate.add_argument("--models-dir", type=Path, default=None)
+    evaluate.add_argument("--no-save", action="store_true",
+                          help="do not store the result in the model card")
+    evaluate.set_defaults(func=_cmd_evaluate)
+
+    bench = sub.add_parser("bench", help="latency and throughput figures")
+    common(bench)
+    bench.add_argument("--only", nargs="*", default=None,
+                       help="benchmark groups to run (default: all)")
+    bench.set_defaults(func=_cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except MedcoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

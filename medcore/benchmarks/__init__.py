@@ -1,0 +1,61 @@
+"""Benchmarks behind ``python -m medcore bench``.
+
+Each group is one module in this package with ``run(*, data=None) -> dict[str, float]``; the
+figures of all groups are merged into one JSON object. A group whose prerequisites are missing
+(a data file, Chromium) returns ``{"GROUP_skipped": "reason"}`` instead of failing the run.
+"""
+from __future__ import annotations
+
+import importlib
+import platform
+import os
+from pathlib import Path
+from typing import Any
+
+#: Benchmark groups, in the order they run.
+GROUPS: tuple[str, ...] = ("imaging", "cnn", "fnn", "survival", "rnn", "explain", "browser")
+
+
+def machine() -> dict[str, Any]:
+    """The machine the figures were measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cores": os.cpu_count(), "cpu": cpu, "python": platform.python_version()}
+
+
+def run_all(only: list[str] | None = None, data: Path | None = None) -> dict[str, Any]:
+    """Run the selected groups (default: all) and merge their figures."""
+    figures: dict[str, Any] = {"machine": machine()}
+    for group in only or GROUPS:
+        if group not in GROUPS:
+            raise ValueError(f"Unknown benchmark group {group!r}; expected one of {GROUPS}.")
+        try:
+            module = importlib.import_module(f"medcore.benchmarks.{group}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"medcore.benchmarks.{group}":
+                raise
+            figures[f"{group}_skipped"] = "benchmark not written yet"
+            continue
+        figures.update(module.run(data=data))
+    return figures
+
+
+def median_ms(func, repeats: int = 30, warmup: int = 3) -> float:
+    """Median wall time of ``func()`` in milliseconds, after ``warmup`` untimed calls."""
+    import statistics
+    import time
+
+    for _ in range(warmup):
+        func()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        func()
+        times.append((time.perf_counter() - start) * 1000.0)
+    return round(statistics.median(times), 3)

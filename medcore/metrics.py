@@ -1,0 +1,114 @@
+"""Classification metrics: thin wrappers over scikit-learn, plus calibration and bootstrap CIs.
+
+Survival metrics live in :mod:`medcore.survival_metrics` (lifelines / scikit-survival).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from sklearn import metrics as skm
+
+from medcore.errors import DataValidationError
+
+
+def _check_binary(y_true: np.ndarray, probability: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    y_true = np.asarray(y_true).ravel()
+    probability = np.asarray(probability, dtype=float).ravel()
+    if y_true.shape != probability.shape:
+        raise DataValidationError(
+            f"y_true has {y_true.size} values but probability has {probability.size}; "
+            "pass one probability per label."
+        )
+    if not np.isin(y_true, (0, 1)).all():
+        raise DataValidationError("event indicator must be binary (0 or 1)")
+    return y_true.astype(int), probability
+
+
+def confusion_at(y_true: np.ndarray, probability: np.ndarray, threshold: float) -> dict[str, int]:
+    """True/false positives/negatives when ``probability >= threshold`` is called positive."""
+    y_true, probability = _check_binary(y_true, probability)
+    predicted = probability >= threshold
+    return {
+        "tp": int(np.sum(predicted & (y_true == 1))),
+        "fp": int(np.sum(predicted & (y_true == 0))),
+        "tn": int(np.sum(~predicted & (y_true == 0))),
+        "fn": int(np.sum(~predicted & (y_true == 1))),
+    }
+
+
+def _ratio(numerator: int, denominator: int) -> float:
+    return float(numerator / denominator) if denominator else float("nan")
+
+
+def threshold_metrics(y_true: np.ndarray, probability: np.ndarray,
+                      threshold: float) -> dict[str, float]:
+    """Accuracy, sensitivity, specificity, PPV and NPV at one threshold."""
+    c = confusion_at(y_true, probability, threshold)
+    total = c["tp"] + c["fp"] + c["tn"] + c["fn"]
+    return {
+        "accuracy": _ratio(c["tp"] + c["tn"], total),
+        "sensitivity": _ratio(c["tp"], c["tp"] + c["fn"]),
+        "specificity": _ratio(c["tn"], c["tn"] + c["fp"]),
+        "ppv": _ratio(c["tp"], c["tp"] + c["fp"]),
+        "npv": _ratio(c["tn"], c["tn"] + c["fn"]),
+    }
+
+
+def expected_calibration_error(y_true: np.ndarray, probability: np.ndarray,
+                               num_bins: int = 10) -> float:
+    """ECE with ``num_bins`` equal-width bins: sum over bins of |observed - mean predicted|,
+    weighted by the bin's share of samples."""
+    y_true, probability = _check_binary(y_true, probability)
+    edges = np.linspace(0.0, 1.0, num_bins + 1)
+    bins = np.clip(np.digitize(probability, edges[1:-1], right=True), 0, num_bins - 1)
+    ece = 0.0
+    for b in range(num_bins):
+        in_bin = bins == b
+        if in_bin.any():
+            ece += in_bin.mean() * abs(y_true[in_bin].mean() - probability[in_bin].mean())
+    return float(ece)
+
+
+def classification_report(y_true: np.ndarray, probability: np.ndarray,
+                          threshold: float) -> dict[str, float]:
+    """AUC, average precision, Brier score, ECE and the threshold metrics, as one dict."""
+    y_true, probability = _check_binary(y_true, probability)
+    report = {
+        "auc": float(skm.roc_auc_score(y_true, probability)),
+        "average_precision": float(skm.average_precision_score(y_true, probability)),
+        "brier": float(skm.brier_score_loss(y_true, probability)),
+        "ece": expected_calibration_error(y_true, probability),
+    }
+    report.update(threshold_metrics(y_true, probability, threshold))
+    report["threshold"] = float(threshold)
+    return report
+
+
+def bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], y_true: np.ndarray,
+                 probability: np.ndarray, *, num_resamples: int = 1000, level: float = 0.95,
+                 seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap confidence interval of ``metric(y_true, probability)``.
+
+    Resamples with replacement, stratified by class so every resample has both classes.
+    """
+    y_true, probability = _check_binary(y_true, probability)
+    rng = np.random.default_rng(seed)
+    positives = np.flatnonzero(y_true == 1)
+    negatives = np.flatnonzero(y_true == 0)
+    values = np.empty(num_resamples)
+    for i in range(num_resamples):
+        index = np.concatenate([rng.choice(positives, positives.size),
+                                rng.choice(negatives, negatives.size)])
+        values[i] = metric(y_true[index], probability[index])
+    alpha = (1.0 - level) / 2.0
+    low, high = np.nanquantile(values, [alpha, 1.0 - alpha])
+    return float(low), float(high)
+
+
+def youden_threshold(y_true: np.ndarray, probability: np.ndarray) -> float:
+    """Threshold maximising sensitivity + specificity - 1 (Youden's J) on the ROC curve."""
+    y_true, probability = _check_binary(y_true, probability)
+    fpr, tpr, thresholds = skm.roc_curve(y_true, probability)
+    best = int(np.argmax(tpr - fpr))
+    return float(min(thresholds[best], 1.0))

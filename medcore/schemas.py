@@ -1,0 +1,168 @@
+"""Record schemas, declared once as data: one per model input.
+
+A :class:`Column` says a column's name, kind, unit, plausible range and whether it is required.
+"Plausible" is a hard limit (a value outside it is refused as impossible, e.g. age 300); the
+narrower *training* range, outside which a value is only flagged, belongs to each model's card.
+
+:mod:`medcore.records` validates CSVs against these schemas; the forms on the pages are built
+from them; the models take their feature order from them. No TensorFlow, no pandas import here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a records schema.
+
+    kind : ``"float"``, ``"int"``, ``"binary"`` (0/1), ``"category"`` (one of ``categories``)
+        or ``"id"`` (free text identifier, never a model input).
+    minimum, maximum : plausible (hard) limits for numeric kinds, inclusive; ``None`` = unbounded.
+    required : the column must be present.
+    allow_missing : empty cells are allowed (the model imputes them).
+    """
+
+    name: str
+    kind: str
+    unit: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    required: bool = True
+    allow_missing: bool = False
+    categories: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def label(self) -> str:
+        """Name with unit, for form fields and table headers."""
+        return f"{self.name} ({self.unit})" if self.unit else self.name
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A records schema: its columns and which columns identify a row."""
+
+    name: str
+    title: str
+    columns: tuple[Column, ...]
+    #: Columns whose combination must be unique (e.g. patient id and visit day).
+    unique: tuple[str, ...] = ()
+    description: str = ""
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def feature_names(self) -> list[str]:
+        """Columns that are model inputs (every column but identifiers), in model order."""
+        return [c.name for c in self.columns if c.kind != "id"]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+# --- Wisconsin diagnostic breast cancer (fine-needle aspirate, digitised image) -------------------
+# Ten measurements of the cell nuclei, each as mean, standard error and worst (mean of the three
+# largest), in the order of sklearn.datasets.load_breast_cancer().feature_names. Lengths are in the
+# pixel units of the digitised image, as in the original data set (Street, Wolberg, Mangasarian 1993).
+_WDBC_MEASUREMENTS: tuple[tuple[str, str, float, str], ...] = (
+    # name, unit, plausible maximum of the mean, description
+    ("radius", "px", 60.0, "mean distance from centre to points on the perimeter"),
+    ("texture", "grey levels", 100.0, "standard deviation of grey-scale values"),
+    ("perimeter", "px", 400.0, "nucleus perimeter"),
+    ("area", "px²", 8000.0, "nucleus area"),
+    ("smoothness", "ratio", 0.5, "local variation in radius lengths"),
+    ("compactness", "ratio", 3.0, "perimeter² / area - 1.0"),
+    ("concavity", "ratio", 3.0, "severity of concave portions of the contour"),
+    ("concave points", "ratio", 1.0, "number of concave portions of the contour"),
+    ("symmetry", "ratio", 1.5, "symmetry of the nucleus"),
+    ("fractal dimension", "ratio", 0.5, "coastline approximation - 1"),
+)
+
+
+def _wdbc_columns() -> tuple[Column, ...]:
+    columns = []
+    for prefix, suffix, scale, statistic in (("mean ", "", 1.0, "mean"),
+                                              ("", " error", 0.25, "standard error"),
+                                              ("worst ", "", 1.5, "worst")):
+        for measurement, unit, maximum, description in _WDBC_MEASUREMENTS:
+            columns.append(Column(
+                name=f"{prefix}{measurement}{suffix}", kind="float", unit=unit, minimum=0.0,
+                maximum=maximum * scale, description=f"{statistic} of the {description}",
+            ))
+    return tuple(columns)
+
+
+WDBC = Schema(
+    name="wdbc",
+    title="Breast fine-needle aspirate (Wisconsin diagnostic)",
+    columns=(Column("patient_id", "id", required=False,
+                    description="optional identifier, kept in the output"),) + _wdbc_columns(),
+    unique=("patient_id",),
+    description="30 nuclear features of a breast fine-needle aspirate -> P(malignant).",
+    groups={"mean": tuple(f"mean {m[0]}" for m in _WDBC_MEASUREMENTS),
+            "standard error": tuple(f"{m[0]} error" for m in _WDBC_MEASUREMENTS),
+            "worst": tuple(f"worst {m[0]}" for m in _WDBC_MEASUREMENTS)},
+)
+
+# --- Rotterdam / GBSG breast cancer (recurrence-free survival) ------------------------------------
+ROTTERDAM_SIZE_CATEGORIES = ("<=20", "20-50", ">50")
+
+ROTTERDAM = Schema(
+    name="rotterdam",
+    title="Breast cancer after surgery (Rotterdam / GBSG covariates)",
+    columns=(
+        Column("patient_id", "id", required=False, description="optional identifier"),
+        Column("hormon", "binary", description="hormone therapy (1 = yes)"),
+        Column("age", "float", "years", 18, 100, description="age at surgery"),
+        Column("meno", "binary", description="menopausal status (1 = post-menopausal)"),
+        Column("size", "category", "mm", categories=ROTTERDAM_SIZE_CATEGORIES,
+               description="tumour size category"),
+        Column("grade", "int", "", 1, 3, description="tumour grade"),
+        Column("nodes", "int", "count", 0, 60, description="positive lymph nodes"),
+        Column("pgr", "float", "fmol/l", 0, 10000, description="progesterone receptor"),
+        Column("er", "float", "fmol/l", 0, 10000, description="oestrogen receptor"),
+    ),
+    unique=("patient_id",),
+    description="Tumour and treatment data -> recurrence-free survival over the next years.",
+)
+
+# --- PBC sequential visits (Mayo Clinic primary biliary cirrhosis) --------------------------------
+PBC_VISITS = Schema(
+    name="pbc_visits",
+    title="Liver follow-up visits (PBC sequential)",
+    columns=(
+        Column("id", "id", description="patient identifier"),
+        Column("day", "float", "days since first visit", 0, 20000,
+               description="time of the visit"),
+        Column("age", "float", "years", 18, 100, description="age at first visit"),
+        Column("sex", "category", categories=("f", "m"), description="sex"),
+        Column("trt", "binary", description="D-penicillamine (1) or placebo (0)"),
+        Column("bili", "float", "mg/dl", 0.0, 100.0, description="serum bilirubin"),
+        Column("albumin", "float", "g/dl", 0.5, 10.0, description="serum albumin"),
+        Column("protime", "float", "s", 5.0, 60.0, description="prothrombin time"),
+        Column("alk.phos", "float", "U/l", 0.0, 30000.0, allow_missing=True,
+               description="alkaline phosphatase"),
+        Column("ast", "float", "U/ml", 0.0, 3000.0, description="aspartate aminotransferase"),
+        Column("platelet", "float", "10³/µl", 0.0, 2000.0, allow_missing=True,
+               description="platelet count"),
+        Column("chol", "float", "mg/dl", 0.0, 3000.0, required=False, allow_missing=True,
+               description="serum cholesterol"),
+        Column("ascites", "binary", allow_missing=True, description="ascites present"),
+        Column("hepato", "binary", allow_missing=True, description="hepatomegaly present"),
+        Column("spiders", "binary", allow_missing=True, description="spider angiomas present"),
+        Column("edema", "float", "0 / 0.5 / 1", 0.0, 1.0,
+               description="oedema: 0 none, 0.5 untreated or resolved, 1 despite diuretics"),
+        Column("stage", "int", "", 1, 4, allow_missing=True, description="histologic stage"),
+    ),
+    unique=("id", "day"),
+    description="One row per visit; rows of one patient share an id.",
+)
+
+SCHEMAS: dict[str, Schema] = {s.name: s for s in (WDBC, ROTTERDAM, PBC_VISITS)}

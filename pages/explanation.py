@@ -1,0 +1,10 @@
+"""Explanation: why each model said what it said (SHAP, Grad-CAM, in words)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import common, explanation
+
+st.title("Explanation")
+common.disclaimer()
+explanation.render()

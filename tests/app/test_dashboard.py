@@ -1,0 +1,36 @@
+"""AppTest of the entry point: the home page renders and names every page and model."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from medcore.registry import MODEL_MODULES
+
+DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
+
+
+def test_home_page_lists_pages_and_models():
+    at = AppTest.from_file(DASHBOARD, default_timeout=30).run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    for name in MODEL_MODULES:
+        assert name in text
+    assert [s.value for s in at.subheader] == ["Upload", "Diagnosis", "Survival", "Explanation"]
+
+
+def test_home_page_does_not_import_tensorflow():
+    # A fresh interpreter: in this one another test may already have imported TensorFlow.
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({DASHBOARD!r}, default_timeout=30).run()\n"
+        "assert not at.exception, at.exception\n"
+        "print('tensorflow' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(DASHBOARD).parent, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"

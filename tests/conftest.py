@@ -1,0 +1,39 @@
+"""Shared fixtures. Keras is seeded for every test that imports it."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture(autouse=True)
+def _seed_keras():
+    """Seed Keras, NumPy and Python when Keras is already imported (never import it here)."""
+    if "keras" in sys.modules:
+        sys.modules["keras"].utils.set_random_seed(0)
+    yield
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """``$MEDCORE_DATA_DIR``, or skip: tests on PneumoniaMNIST need the data file."""
+    value = os.environ.get("MEDCORE_DATA_DIR")
+    if not value or not Path(value).is_dir():
+        pytest.skip("MEDCORE_DATA_DIR is not set to a folder holding pneumoniamnist.npz "
+                    "(get it from the MedMNIST project)")
+    return Path(value)
+
+
+def pneumoniamnist_file(data_dir: Path) -> Path:
+    path = data_dir / "pneumoniamnist.npz"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent (get it from the MedMNIST project)")
+    return path

@@ -1,0 +1,60 @@
+"""Pieces every page uses: the disclaimer, model cards, cached model loading, error display."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import streamlit as st
+
+from medcore import RESEARCH_USE_DISCLAIMER, registry
+from medcore.errors import MedcoreError
+
+
+def disclaimer() -> None:
+    """The research-use disclaimer, shown on every page that shows a prediction."""
+    st.caption(f":warning: {RESEARCH_USE_DISCLAIMER}")
+
+
+def show_error(error: MedcoreError) -> None:
+    """Show a medcore error as a message (never a traceback)."""
+    st.error(str(error), icon=":material/error:")
+
+
+@st.cache_resource(show_spinner=False)
+def load_model(name: str) -> Any:
+    """Load a shipped model once per process (TensorFlow is imported here, on first need)."""
+    with st.spinner(f"Loading the {name} model (first use only)..."):
+        return registry.load_model(name)
+
+
+def model_unavailable(name: str) -> bool:
+    """Say so in one line and return True when a model has not been trained and shipped yet."""
+    if registry.is_available(name):
+        return False
+    st.info(f"The `{name}` model is not built yet; this section will show its predictions once "
+            f"`python -m medcore train {name}` has been run and the model shipped.")
+    return True
+
+
+def model_card_expander(name: str) -> None:
+    """The model card at hand: data, splits, metrics, intended use, in an expander."""
+    try:
+        card = registry.load_card(name)
+    except MedcoreError as exc:
+        show_error(exc)
+        return
+    with st.expander(f"Model card: {name}"):
+        for key, heading in (("summary", None), ("intended_use", "Intended use"),
+                             ("not_for", "Must not be used for")):
+            if card.get(key):
+                st.markdown(f"**{heading}:** {card[key]}" if heading else card[key])
+        if card.get("data"):
+            st.markdown("**Data**")
+            st.json(card["data"], expanded=False)
+        if card.get("evaluation"):
+            st.markdown("**Last evaluation** (`python -m medcore evaluate "
+                        f"{name} --json`)")
+            st.json(card["evaluation"], expanded=False)
+        st.download_button("Download the full model card (JSON)",
+                           data=json.dumps(card, indent=2), file_name=f"{name}.json",
+                           mime="application/json", key=f"card_download_{name}")
