@@ -1,0 +1,329 @@
+"""The dashboard in a real browser: server launcher, Chromium launcher and browser figures.
+
+One place starts ``streamlit run dashboard.py`` on a free localhost port and Debian's Chromium
+through Playwright; the end-to-end tests (``tests/browser/``) and ``python -m medcore bench``
+both use it.
+
+Figures (:func:`run`):
+
+- ``cold_start_s``: seconds from starting the server process to the home page rendered in the
+  browser (target <= 4 s); ``cold_start_tensorflow_loaded`` says whether the server had loaded
+  TensorFlow by then (it must not: no page before a model page needs it).
+- ``first_diagnosis_cold_s`` / ``first_diagnosis_warm_s``: from opening Diagnosis with a sample
+  radiograph to the probability shown, the first time in a fresh server (TensorFlow import and
+  model load included; target <= 6 s) and again once the model is cached (target <= 0.5 s).
+- ``server_rss_mb``: resident memory of the server's process tree after every page, and so every
+  model, has been used (target <= 1,500 MB).
+
+Playwright's own browser download does not work on this machine; Chromium comes from Debian
+(``apt-get install chromium``) at :data:`CHROMIUM_PATH`.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+#: The repository root (where ``dashboard.py`` lives).
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Debian's Chromium; Playwright drives it instead of its own download.
+CHROMIUM_PATH = Path("/usr/bin/chromium")
+
+#: Flags for a headless Chromium in a container without a GPU or network beyond localhost.
+CHROMIUM_ARGS: tuple[str, ...] = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+)
+
+#: Viewport of every page the launcher opens (wide enough for the dashboard's wide layout).
+VIEWPORT = {"width": 1366, "height": 900}
+
+#: Selector of a Streamlit app whose script has finished its run.
+APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+#: Selector of an uncaught exception rendered by Streamlit.
+EXCEPTION = '[data-testid="stException"]'
+
+
+def chromium_missing_reason() -> str | None:
+    """Why the browser figures and tests cannot run here, or None when they can.
+
+    Returns
+    -------
+    str or None
+        A one-line reason (Chromium or Playwright absent), or None.
+    """
+    if not (CHROMIUM_PATH.is_file() and os.access(CHROMIUM_PATH, os.X_OK)):
+        return (f"{CHROMIUM_PATH} is absent: install Debian's Chromium with "
+                "`apt-get install chromium` (.ci/run does)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed: pip install -r requirements.txt"
+    return None
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class DashboardServer:
+    """A running ``streamlit run dashboard.py`` process.
+
+    Attributes
+    ----------
+    process : subprocess.Popen
+        The server process (its own session, so its children can be found and stopped).
+    port : int
+        The localhost port it listens on.
+    started_at : float
+        ``time.perf_counter()`` just before the process was started.
+    log_path : Path
+        File receiving the server's stdout and stderr.
+    """
+
+    process: subprocess.Popen
+    port: int
+    started_at: float
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        """The home page's address."""
+        return f"http://127.0.0.1:{self.port}/"
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The last lines the server printed (for failure messages)."""
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def start_dashboard(*, port: int | None = None, env: dict[str, str] | None = None,
+                    root: Path = ROOT) -> DashboardServer:
+    """Start the dashboard server without waiting for it (see :func:`wait_until_healthy`).
+
+    Parameters
+    ----------
+    port : int, optional
+        Port to listen on (default: a free one).
+    env : dict, optional
+        Extra environment variables for the server (``MEDCORE_DATA_DIR`` is passed on anyway).
+    root : Path
+        Folder holding ``dashboard.py``.
+
+    Returns
+    -------
+    DashboardServer
+    """
+    port = port or free_port()
+    log = tempfile.NamedTemporaryFile(prefix="medcore-streamlit-", suffix=".log", delete=False)
+    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py",
+               "--server.headless", "true", "--server.address", "127.0.0.1",
+               "--server.port", str(port), "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
+    started_at = time.perf_counter()
+    process = subprocess.Popen(command, cwd=root, stdout=log, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})},
+                               start_new_session=True)
+    log.close()
+    return DashboardServer(process=process, port=port, started_at=started_at,
+                           log_path=Path(log.name))
+
+
+def wait_until_healthy(server: DashboardServer, timeout: float = 60.0) -> float:
+    """Poll ``/_stcore/health`` until the server answers ``ok``.
+
+    Returns
+    -------
+    float
+        Seconds since the server was started.
+
+    Raises
+    ------
+    RuntimeError
+        When the server exits or does not answer within ``timeout`` seconds; the message holds
+        the end of its log.
+    """
+    deadline = time.perf_counter() + timeout
+    health = f"{server.url}_stcore/health"
+    while time.perf_counter() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"The dashboard server exited with code {server.process.returncode} "
+                               f"before answering. Its log:\n{server.log_tail()}")
+        try:
+            with urllib.request.urlopen(health, timeout=2) as response:
+                if response.status == 200:
+                    return time.perf_counter() - server.started_at
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"The dashboard server did not answer {health} within {timeout:.0f} s. "
+                       f"Its log:\n{server.log_tail()}")
+
+
+def stop_dashboard(server: DashboardServer, timeout: float = 10.0) -> None:
+    """Stop the server: terminate, then kill it if it has not exited within ``timeout``."""
+    process = server.process
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=timeout)
+    try:
+        server.log_path.unlink()
+    except OSError:
+        pass
+
+
+@contextmanager
+def running_dashboard(*, env: dict[str, str] | None = None,
+                      timeout: float = 60.0) -> Iterator[DashboardServer]:
+    """Start the dashboard, wait until it answers, and stop it afterwards whatever happened."""
+    server = start_dashboard(env=env)
+    try:
+        wait_until_healthy(server, timeout=timeout)
+        yield server
+    finally:
+        stop_dashboard(server)
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Launch Debian's Chromium headless through a started ``sync_playwright()`` object."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM_PATH),
+                                      args=list(CHROMIUM_ARGS))
+
+
+def wait_for_app_idle(page: Any, timeout_ms: float = 60_000) -> None:
+    """Wait until the Streamlit script of ``page`` has finished its current run."""
+    page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
+
+
+def page_errors(page: Any) -> list[str]:
+    """Texts of the Streamlit exceptions shown on ``page`` (empty when there are none)."""
+    return [box.inner_text() for box in page.locator(EXCEPTION).all()]
+
+
+def open_page(page: Any, title: str, timeout_ms: float = 60_000) -> None:
+    """Open a dashboard page by its sidebar link (keeps the session and its uploads)."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=timeout_ms)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # Field 4 (after the parenthesised command, which may hold spaces) is the parent id.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory (VmRSS) of a process and all its descendants, in MB.
+
+    Raises
+    ------
+    ProcessLookupError
+        When ``pid`` does not exist.
+    """
+    if not Path(f"/proc/{pid}").exists():
+        raise ProcessLookupError(f"No process {pid}.")
+    total_kb = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+        except OSError:
+            continue
+        pending.extend(_children(current))
+    return round(total_kb / 1024.0, 1)
+
+
+def tensorflow_loaded(pid: int) -> bool:
+    """True when process ``pid`` has mapped TensorFlow's shared library (it imported TF)."""
+    try:
+        maps = Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+    return "libtensorflow" in maps or "_pywrap_tensorflow" in maps
+
+
+def run(*, data: Path | None = None) -> dict[str, Any]:
+    """Browser figures: cold start, first diagnosis cold and warm, server memory.
+
+    Parameters
+    ----------
+    data : Path, optional
+        Data folder passed to the server as ``MEDCORE_DATA_DIR`` (default: the environment's).
+
+    Returns
+    -------
+    dict
+        The figures named in the module docstring, or ``{"browser_skipped": reason}``.
+    """
+    reason = chromium_missing_reason()
+    if reason:
+        return {"browser_skipped": reason}
+    from playwright.sync_api import sync_playwright
+
+    env = {"MEDCORE_DATA_DIR": str(data)} if data else None
+    figures: dict[str, Any] = {}
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            server = start_dashboard(env=env)
+            try:
+                wait_until_healthy(server)
+                page.goto(server.url)
+                page.get_by_role("heading", name="medcore", exact=True).wait_for(timeout=60_000)
+                figures["cold_start_s"] = round(time.perf_counter() - server.started_at, 2)
+                figures["cold_start_tensorflow_loaded"] = tensorflow_loaded(server.process.pid)
+                figures.update(_diagnosis_figures(page))
+                _visit_every_model(page)
+                figures["server_rss_mb"] = tree_rss_mb(server.process.pid)
+            finally:
+                stop_dashboard(server)
+        finally:
+            browser.close()
+    return figures
+
+
+def _diagnosis_figures(page: Any) -> dict[str, Any]:
+    """First diagnosis, cold and warm (filled in once the Diagnosis page exists)."""
+    return {}
+
+
+def _visit_every_model(page: Any) -> None:
+    """Open every page that loads a model, so the memory figure counts them all."""
+    for title in ("Diagnosis", "Survival", "Explanation"):
+        open_page(page, title)
+        wait_for_app_idle(page)

@@ -1,0 +1,80 @@
+"""Fixtures for the browser tests: a running dashboard, Debian's Chromium, one page, screenshots.
+
+The server and browser launchers live in :mod:`medcore.benchmarks.browser` (shared with
+``python -m medcore bench``). Screenshots go to ``$MEDCORE_SCREENSHOT_DIR`` (default
+``tests/browser/screenshots/``, git-ignored); with ``MEDCORE_UPDATE_DOCS_SCREENSHOTS=1`` they are
+also copied to ``docs/screenshots/`` for the README.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from medcore.benchmarks import browser as launcher
+
+HERE = Path(__file__).resolve().parent
+DOCS_SCREENSHOTS = launcher.ROOT / "docs" / "screenshots"
+
+
+def screenshot_dir() -> Path:
+    """Where this run's screenshots go (created on demand)."""
+    folder = Path(os.environ.get("MEDCORE_SCREENSHOT_DIR") or HERE / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright, or skip with the reason it is missing."""
+    reason = launcher.chromium_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launcher.launch_chromium(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def dashboard(chromium) -> Iterator[launcher.DashboardServer]:
+    """``streamlit run dashboard.py`` on a free localhost port, stopped whatever happened."""
+    with launcher.running_dashboard() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def page(chromium, dashboard) -> Iterator[object]:
+    """One browser tab for the whole module, so a journey keeps its Streamlit session."""
+    context = chromium.new_context(viewport=launcher.VIEWPORT)
+    context.set_default_timeout(60_000)
+    tab = context.new_page()
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def shoot() -> Callable[[object, str], Path]:
+    """``shoot(page, name)`` saves a full-page screenshot and prints its path."""
+    folder = screenshot_dir()
+    copy_to_docs = os.environ.get("MEDCORE_UPDATE_DOCS_SCREENSHOTS") == "1"
+
+    def save(tab, name: str) -> Path:
+        path = folder / f"{name}.png"
+        tab.screenshot(path=str(path), full_page=True)
+        print(f"screenshot: {path}")
+        if copy_to_docs:
+            DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
+        return path
+
+    return save
