@@ -21,6 +21,11 @@ class Column:
     minimum, maximum : plausible (hard) limits for numeric kinds, inclusive; ``None`` = unbounded.
     required : the column must be present.
     allow_missing : empty cells are allowed (the model imputes them).
+    levels : for numeric kinds, the only values allowed (e.g. oedema 0 / 0.5 / 1); empty = any.
+    bins : for ``"category"`` columns, upper edges (inclusive) of every category but the last, so
+        that a number is accepted and mapped to its category (tumour size 25 mm -> ``"20-50"``).
+    example : a typical value (the training-data median or mode), used by the template CSV and as
+        a form default; ``None`` for identifiers.
     """
 
     name: str
@@ -32,6 +37,9 @@ class Column:
     allow_missing: bool = False
     categories: tuple[str, ...] = ()
     description: str = ""
+    levels: tuple[float, ...] = ()
+    bins: tuple[float, ...] = ()
+    example: float | str | None = None
 
     @property
     def label(self) -> str:
@@ -86,6 +94,21 @@ _WDBC_MEASUREMENTS: tuple[tuple[str, str, float, str], ...] = (
 )
 
 
+# Medians of sklearn.datasets.load_breast_cancer() (checked by tests/test_records.py).
+_WDBC_MEDIANS: dict[str, float] = {
+    "mean radius": 13.37, "mean texture": 18.84, "mean perimeter": 86.24, "mean area": 551.1,
+    "mean smoothness": 0.09587, "mean compactness": 0.09263, "mean concavity": 0.06154,
+    "mean concave points": 0.0335, "mean symmetry": 0.1792, "mean fractal dimension": 0.06154,
+    "radius error": 0.3242, "texture error": 1.108, "perimeter error": 2.287,
+    "area error": 24.53, "smoothness error": 0.00638, "compactness error": 0.02045,
+    "concavity error": 0.02589, "concave points error": 0.01093, "symmetry error": 0.01873,
+    "fractal dimension error": 0.003187, "worst radius": 14.97, "worst texture": 25.41,
+    "worst perimeter": 97.66, "worst area": 686.5, "worst smoothness": 0.1313,
+    "worst compactness": 0.2119, "worst concavity": 0.2267, "worst concave points": 0.09993,
+    "worst symmetry": 0.2822, "worst fractal dimension": 0.08004,
+}
+
+
 def _wdbc_columns() -> tuple[Column, ...]:
     columns = []
     for prefix, suffix, scale, statistic in (("mean ", "", 1.0, "mean"),
@@ -95,6 +118,7 @@ def _wdbc_columns() -> tuple[Column, ...]:
             columns.append(Column(
                 name=f"{prefix}{measurement}{suffix}", kind="float", unit=unit, minimum=0.0,
                 maximum=maximum * scale, description=f"{statistic} of the {description}",
+                example=_WDBC_MEDIANS[f"{prefix}{measurement}{suffix}"],
             ))
     return tuple(columns)
 
@@ -119,17 +143,19 @@ ROTTERDAM = Schema(
     title="Breast cancer after surgery (Rotterdam / GBSG covariates)",
     columns=(
         Column("patient_id", "id", required=False, description="optional identifier"),
-        Column("hormon", "binary", description="hormone therapy (1 = yes)"),
-        Column("age", "float", "years", 18, 100, description="age at surgery"),
-        Column("meno", "binary", description="menopausal status (1 = post-menopausal)"),
+        Column("hormon", "binary", description="hormone therapy (1 = yes)", example=0),
+        Column("age", "float", "years", 18, 100, description="age at surgery", example=56.0),
+        Column("meno", "binary", description="menopausal status (1 = post-menopausal)", example=1),
         Column("size", "category", "mm", categories=ROTTERDAM_SIZE_CATEGORIES,
-               description="tumour size category"),
-        Column("grade", "int", "", 1, 3, description="tumour grade"),
-        Column("nodes", "int", "count", 0, 60, description="positive lymph nodes"),
-        Column("pgr", "float", "fmol/l", 0, 10000, description="progesterone receptor"),
-        Column("er", "float", "fmol/l", 0, 10000, description="oestrogen receptor"),
+               description="tumour size category (a size in mm is accepted too)",
+               bins=(20.0, 50.0), example="20-50"),
+        Column("grade", "int", "", 1, 3, description="tumour grade", example=3),
+        Column("nodes", "int", "count", 0, 60, description="positive lymph nodes", example=4),
+        Column("pgr", "float", "fmol/l", 0, 10000, description="progesterone receptor", example=38.0),
+        Column("er", "float", "fmol/l", 0, 10000, description="oestrogen receptor", example=65.0),
     ),
     unique=("patient_id",),
+    # Examples: medians / modes of the 1,546 node-positive Rotterdam patients (training data).
     description="Tumour and treatment data -> recurrence-free survival over the next years.",
 )
 
@@ -140,28 +166,29 @@ PBC_VISITS = Schema(
     columns=(
         Column("id", "id", description="patient identifier"),
         Column("day", "float", "days since first visit", 0, 20000,
-               description="time of the visit"),
-        Column("age", "float", "years", 18, 100, description="age at first visit"),
-        Column("sex", "category", categories=("f", "m"), description="sex"),
-        Column("trt", "binary", description="D-penicillamine (1) or placebo (0)"),
-        Column("bili", "float", "mg/dl", 0.0, 100.0, description="serum bilirubin"),
-        Column("albumin", "float", "g/dl", 0.5, 10.0, description="serum albumin"),
-        Column("protime", "float", "s", 5.0, 60.0, description="prothrombin time"),
+               description="time of the visit", example=750.0),
+        Column("age", "float", "years", 18, 100, description="age at first visit", example=48.9),
+        Column("sex", "category", categories=("f", "m"), description="sex", example="f"),
+        Column("trt", "binary", description="D-penicillamine (1) or placebo (0)", example=1),
+        Column("bili", "float", "mg/dl", 0.0, 100.0, description="serum bilirubin", example=1.4),
+        Column("albumin", "float", "g/dl", 0.5, 10.0, description="serum albumin", example=3.44),
+        Column("protime", "float", "s", 5.0, 60.0, description="prothrombin time", example=10.8),
         Column("alk.phos", "float", "U/l", 0.0, 30000.0, allow_missing=True,
-               description="alkaline phosphatase"),
-        Column("ast", "float", "U/ml", 0.0, 3000.0, description="aspartate aminotransferase"),
+               description="alkaline phosphatase", example=1072.0),
+        Column("ast", "float", "U/ml", 0.0, 3000.0, description="aspartate aminotransferase", example=107.0),
         Column("platelet", "float", "10³/µl", 0.0, 2000.0, allow_missing=True,
-               description="platelet count"),
+               description="platelet count", example=228.0),
         Column("chol", "float", "mg/dl", 0.0, 3000.0, required=False, allow_missing=True,
-               description="serum cholesterol"),
-        Column("ascites", "binary", allow_missing=True, description="ascites present"),
-        Column("hepato", "binary", allow_missing=True, description="hepatomegaly present"),
-        Column("spiders", "binary", allow_missing=True, description="spider angiomas present"),
+               description="serum cholesterol", example=281.0),
+        Column("ascites", "binary", allow_missing=True, description="ascites present", example=0),
+        Column("hepato", "binary", allow_missing=True, description="hepatomegaly present", example=0),
+        Column("spiders", "binary", allow_missing=True, description="spider angiomas present", example=0),
         Column("edema", "float", "0 / 0.5 / 1", 0.0, 1.0,
-               description="oedema: 0 none, 0.5 untreated or resolved, 1 despite diuretics"),
-        Column("stage", "int", "", 1, 4, allow_missing=True, description="histologic stage"),
+               description="oedema: 0 none, 0.5 untreated or resolved, 1 despite diuretics", levels=(0.0, 0.5, 1.0), example=0.0),
+        Column("stage", "int", "", 1, 4, allow_missing=True, description="histologic stage", example=3),
     ),
     unique=("id", "day"),
+    # Examples: medians / modes of survival::pbcseq (1,945 visits).
     description="One row per visit; rows of one patient share an id.",
 )
 

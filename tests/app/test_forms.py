@@ -1,0 +1,58 @@
+"""AppTest of ui.forms.schema_form: defaults, submit, validation error, training-range warning."""
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from medcore.schemas import WDBC
+
+
+def _app(schema_name: str, ranges: dict | None = None, defaults: dict | None = None) -> AppTest:
+    def script(schema_name, ranges, defaults):
+        import streamlit as st
+
+        from medcore.records import example_values
+        from medcore.schemas import SCHEMAS
+        from ui.forms import schema_form
+
+        schema = SCHEMAS[schema_name]
+        values = schema_form(schema, defaults=defaults or example_values(schema),
+                             training_ranges=ranges, key_prefix="t")
+        if values is not None:
+            st.session_state["values"] = values
+
+    return AppTest.from_function(script, args=(schema_name, ranges, defaults), default_timeout=30)
+
+
+def test_wdbc_form_has_three_tabs_and_returns_defaults():
+    at = _app("wdbc").run()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["mean", "standard error", "worst"]
+    assert len(at.number_input) == 30
+    assert at.number_input(key="t_mean radius").label == "mean radius (px)"
+    at.button(key="t_submit").click().run()
+    assert not at.exception
+    values = at.session_state["values"]
+    assert list(values) == WDBC.feature_names
+    assert values["mean radius"] == 13.37
+
+
+def test_rotterdam_form_flags_training_range_and_maps_types():
+    at = _app("rotterdam", ranges={"age": (21, 80), "nodes": (1, 51)}).run()
+    at.number_input(key="t_age").set_value(90.0)
+    at.checkbox(key="t_hormon").check()
+    at.button(key="t_submit").click().run()
+    assert not at.exception and not at.error
+    assert any("age = 90 is above the training range 21 to 80" in w.value for w in at.warning)
+    values = at.session_state["values"]
+    assert values["hormon"] == 1 and values["size"] == "20-50" and values["age"] == 90.0
+
+
+def test_missing_required_value_shows_error_and_returns_none():
+    at = _app("pbc_visits", defaults={"bili": None}).run()
+    assert not at.exception
+    at.button(key="t_submit").click().run()
+    assert not at.exception
+    assert at.error and "'bili (mg/dl)': empty cells" in at.error[0].value
+    assert "values" not in at.session_state
+    # allow_missing binaries are selectboxes with "unknown"; edema offers its three levels only
+    assert at.selectbox(key="t_edema").options == ["0.0", "0.5", "1.0"]
