@@ -1,0 +1,23 @@
+"""Medical images in, display pixels and model inputs out (no TensorFlow here).
+
+``load_scan`` reads DICOM (with or without preamble, any transfer syntax the pylibjpeg plugins
+decode), a .zip of one DICOM series, PNG or JPEG into a :class:`Scan`; ``load_series`` assembles
+many files or zips into one volume per series. ``apply_window`` and ``WINDOW_PRESETS`` display
+them; ``to_model_input`` prepares the pneumonia CNN's input. Every unreadable input raises
+:class:`~medcore.errors.InvalidUploadError`.
+"""
+from __future__ import annotations
+
+from medcore.errors import InvalidUploadError
+from medcore.imaging.loader import load_scan
+from medcore.imaging.model_input import grey_frame, model_view, to_model_input
+from medcore.imaging.scan import METADATA_LABELS, Scan, scan_from_array
+from medcore.imaging.series import MAX_ZIP_BYTES, MAX_ZIP_MEMBERS, load_series
+from medcore.imaging.window import (FULL_8BIT_WINDOW, WINDOW_PRESETS, apply_window,
+                                    percentile_window)
+
+__all__ = [
+    "FULL_8BIT_WINDOW", "InvalidUploadError", "MAX_ZIP_BYTES", "MAX_ZIP_MEMBERS",
+    "METADATA_LABELS", "Scan", "WINDOW_PRESETS", "apply_window", "grey_frame", "load_scan",
+    "load_series", "model_view", "percentile_window", "scan_from_array", "to_model_input",
+]

@@ -1,0 +1,45 @@
+"""The "Try a sample" scans: real DICOM files from pydicom(-data) and PneumoniaMNIST images."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from medcore.errors import DataUnavailableError
+from medcore.samples import DICOM_SAMPLES, describe_sample, list_samples, load_sample
+
+
+def test_dicom_samples_are_listed_and_load():
+    names = list_samples(data=None)
+    assert [n for n in names if n in DICOM_SAMPLES] == list(DICOM_SAMPLES)
+    ct = load_sample("693_UNCR.dcm")
+    assert ct.modality == "CT" and ct.pixels.shape == (1, 512, 512)
+    assert "Head CT" in describe_sample("693_UNCR.dcm")
+
+
+def test_chest_radiograph_sample_shows_bones_white():
+    scan = load_sample("RG1_UNCR.dcm")
+    assert scan.pixels.shape == (1, 1955, 1841) and scan.inverted
+    image = scan.display()
+    rows, columns = image.shape
+    # The spine (centre column band) is brighter than the lung fields beside it.
+    spine = image[rows // 3: rows // 2, columns // 2 - 40: columns // 2 + 40].mean()
+    lung = image[rows // 3: rows // 2, columns // 4 - 40: columns // 4 + 40].mean()
+    assert spine > lung + 20
+
+
+def test_pneumoniamnist_samples(data_dir):
+    names = [n for n in list_samples(data_dir) if n.startswith("PneumoniaMNIST")]
+    assert names
+    scan = load_sample(names[0], data_dir)
+    assert scan.pixels.shape == (1, 28, 28) and scan.metadata["reference_label"] in (
+        "normal", "pneumonia")
+
+
+def test_missing_data_file_and_unknown_name(tmp_path, monkeypatch):
+    monkeypatch.delenv("MEDCORE_DATA_DIR", raising=False)
+    assert not any(n.startswith("PneumoniaMNIST") for n in list_samples(tmp_path))
+    with pytest.raises(DataUnavailableError, match="pneumoniamnist.npz was not found"):
+        load_sample("PneumoniaMNIST test #0", tmp_path)
+    with pytest.raises(KeyError, match="not a sample"):
+        load_sample("nope.dcm")
+    assert np.isfinite(load_sample("CT_small.dcm").pixels).all()
