@@ -564,17 +564,25 @@ def validate_values(values: Mapping[str, Any], schema: Schema | str) -> pd.DataF
     return _validate(raw, schema, np.array([1]), problems, received="The record")
 
 
+def as_range(limits: Sequence[float] | Mapping[str, float]) -> tuple[float, float]:
+    """``(low, high)`` from a card's training range: a pair or ``{"min": .., "max": ..}``."""
+    if isinstance(limits, Mapping):
+        return float(limits["min"]), float(limits["max"])
+    low, high = limits
+    return float(low), float(high)
+
+
 def out_of_range(frame: pd.DataFrame,
-                 ranges: Mapping[str, Sequence[float]]) -> list[str]:
+                 ranges: Mapping[str, Sequence[float] | Mapping[str, float]]) -> list[str]:
     """Readable warnings for values outside a model's TRAINING range (flagged, not refused).
 
     Parameters
     ----------
     frame : DataFrame
         Validated records (from :func:`load_records` or :func:`validate_values`).
-    ranges : mapping of column name -> (low, high)
+    ranges : mapping of column name -> (low, high) or {"min": low, "max": high, ...}
         From the model card (e.g. ``card["input_contract"]["training_ranges"]``); columns absent
-        from ``frame`` are skipped, missing values ignored.
+        from ``frame`` or not numeric there (categories) are skipped, missing values ignored.
 
     Returns
     -------
@@ -585,9 +593,10 @@ def out_of_range(frame: pd.DataFrame,
         rows = list(range(1, len(frame) + 1))
     word = "row" if "rows" in frame.attrs else "record"
     warnings = []
-    for name, (low, high) in ranges.items():
+    for name, limits in ranges.items():
         if name not in frame.columns:
             continue
+        low, high = as_range(limits)
         values = pd.to_numeric(frame[name], errors="coerce").to_numpy(float)
         outside = np.isfinite(values) & ((values < low) | (values > high))
         if not outside.any():
@@ -603,6 +612,38 @@ def out_of_range(frame: pd.DataFrame,
                             f"{rows_text(np.asarray(rows)[outside].tolist(), word=word)} "
                             f"({', '.join(shown)}{', ...' if outside.sum() > 6 else ''})")
     return warnings
+
+
+def summarise(frame: pd.DataFrame, schema: Schema | str) -> pd.DataFrame:
+    """Per-column summary of validated records, for display under the table.
+
+    Returns
+    -------
+    DataFrame, one row per schema column: ``column`` (name with unit), ``kind``, ``count``
+    (filled cells), ``missing``, ``min``, ``median``, ``max`` (numeric columns) and ``values``
+    (counts per category / 0-1 value, or the number of distinct identifiers).
+    """
+    schema = get_schema(schema)
+    rows = []
+    for column in schema.columns:
+        values = frame[column.name]
+        row = {"column": column.label, "kind": column.kind, "count": int(values.notna().sum()),
+               "missing": int(values.isna().sum()), "min": np.nan, "median": np.nan,
+               "max": np.nan, "values": ""}
+        if column.kind == "id":
+            row["values"] = f"{values.nunique()} distinct"
+        elif column.kind in ("category", "binary") or column.levels:
+            counts = values.value_counts().sort_index()
+            row["values"] = " · ".join(f"{_level_text(k)}: {n}" for k, n in counts.items())
+        if column.kind in ("float", "int", "binary") and row["count"]:
+            numbers = values.astype(float)
+            row.update(min=numbers.min(), median=numbers.median(), max=numbers.max())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _level_text(value: Any) -> str:
+    return _number_text(value) if isinstance(value, (int, float, np.number)) else str(value)
 
 
 def template_csv(schema: Schema | str) -> bytes:

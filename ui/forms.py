@@ -28,7 +28,7 @@ from typing import Any
 import streamlit as st
 
 from medcore.errors import DataValidationError
-from medcore.records import out_of_range, validate_values
+from medcore.records import as_range, out_of_range, validate_values
 from medcore.schemas import Column, Schema
 
 _MISSING = "unknown"
@@ -48,7 +48,7 @@ def _help(column: Column, training_ranges: Mapping[str, Sequence[float]] | None)
         parts.append(f"Plausible range: {column.minimum:g} to {column.maximum:g}"
                      + (f" {column.unit}" if column.unit else "") + ".")
     if training_ranges and column.name in training_ranges:
-        low, high = training_ranges[column.name]
+        low, high = as_range(training_ranges[column.name])
         parts.append(f"The model was trained on {low:g} to {high:g}.")
     if column.allow_missing:
         parts.append("May be left empty if unknown.")
@@ -108,7 +108,7 @@ def schema_form(schema: Schema, *, defaults: Mapping[str, Any],
     defaults : mapping of column name -> value
         Initial values (e.g. ``medcore.records.example_values(schema)`` or the last patient).
         Columns not in it start at their schema example.
-    training_ranges : mapping of column name -> (low, high), optional
+    training_ranges : mapping of column name -> (low, high) or {"min": .., "max": ..}, optional
         From the model card; values outside are flagged with ``st.warning`` after submit.
     key_prefix : str
         Makes every widget key stable and unique: ``f"{key_prefix}_{column}"``.

