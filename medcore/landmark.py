@@ -1,0 +1,296 @@
+"""Landmark data sets and the landmark evaluation protocol for dynamic survival (PBC).
+
+At a landmark ``L`` (years since the first visit) the patients still at risk (``futime > L``)
+are predicted from their visits up to ``L`` only; the outcome is death within the window
+``(L, L + horizon]``, times counted from ``L`` and truncated at the horizon. Every predictor is
+scored per landmark by Harrell's concordance on the truncated times (lifelines) and the IPCW Brier
+score at the horizon (scikit-survival, censoring distribution from the training fold), then
+averaged over landmarks. Cross-validation splits **patients** (stratified by death) into folds,
+repeated with different seeds; all predictors see the same folds in the same run.
+
+Predictors have ``fit(train_visits, seed) -> self`` and ``predict(landmark_set) -> (risk,
+survival_at_horizon)``; two Cox baselines live here: :class:`LandmarkCoxPH` (a Cox model on the
+last observation carried forward, fitted per landmark) and :class:`StaticCoxPH` (a Cox model on the
+first visit).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from medcore.datasets.pbc import DAYS_PER_YEAR
+
+LANDMARKS_YEARS = (1.0, 2.0, 3.0, 4.0, 5.0)
+HORIZON_YEARS = 5.0
+
+
+@dataclass(frozen=True)
+class LandmarkSet:
+    """Patients at risk at a landmark and their outcome in the window after it.
+
+    landmark, horizon : years.
+    ids : ndarray, shape (n,), patients at risk (futime > landmark), sorted.
+    visits : DataFrame, their visits with ``day <= landmark`` (all columns kept).
+    elapsed : ndarray, shape (n,), years from each patient's last visit to the landmark.
+    time, event : ndarray, shape (n,), years from the landmark to death or censoring,
+        truncated at ``horizon`` (event = death within the window).
+    residual_time, residual_event : ndarray, shape (n,), the same without truncation.
+    """
+
+    landmark: float
+    horizon: float
+    ids: np.ndarray
+    visits: pd.DataFrame
+    elapsed: np.ndarray
+    time: np.ndarray
+    event: np.ndarray
+    residual_time: np.ndarray
+    residual_event: np.ndarray
+
+
+def build_landmark_set(visits: pd.DataFrame, landmark: float,
+                       horizon: float = HORIZON_YEARS) -> LandmarkSet:
+    """Patients at risk at ``landmark`` years, with visits up to it and the windowed outcome.
+
+    Parameters
+    ----------
+    visits : DataFrame
+        Visits with ``id``, ``day`` (days), ``futime`` (days) and ``event`` (1 = death).
+    landmark, horizon : float
+        Years.
+
+    Raises
+    ------
+    ValueError
+        ``landmark`` is negative or ``horizon`` is not positive.
+    """
+    if landmark < 0 or horizon <= 0:
+        raise ValueError(f"landmark={landmark}, horizon={horizon}; expected landmark >= 0 and "
+                         "horizon > 0 (years).")
+    cut = landmark * DAYS_PER_YEAR
+    at_risk = visits[(visits["futime"] > cut) & (visits["day"] <= cut)]
+    at_risk = at_risk.sort_values(["id", "day"], kind="stable").reset_index(drop=True)
+    per_patient = at_risk.groupby("id", sort=True).agg(
+        futime=("futime", "first"), event=("event", "first"), last_day=("day", "max"))
+    residual = (per_patient["futime"].to_numpy(dtype=float) - cut) / DAYS_PER_YEAR
+    residual_event = per_patient["event"].to_numpy(dtype=int)
+    in_window = residual <= horizon
+    return LandmarkSet(
+        landmark=float(landmark), horizon=float(horizon), ids=per_patient.index.to_numpy(),
+        visits=at_risk,
+        elapsed=(cut - per_patient["last_day"].to_numpy(dtype=float)) / DAYS_PER_YEAR,
+        time=np.minimum(residual, horizon), event=(residual_event * in_window).astype(int),
+        residual_time=residual, residual_event=residual_event)
+
+
+def last_observation(landmark_set: LandmarkSet) -> pd.DataFrame:
+    """One row per patient: each column's last non-missing value up to the landmark."""
+    return (landmark_set.visits.groupby("id", sort=True).last()
+            .reindex(landmark_set.ids))
+
+
+# --- metrics -------------------------------------------------------------------------------------
+
+def window_concordance(landmark_set: LandmarkSet, risk: np.ndarray) -> float:
+    """Harrell's C of ``risk`` against death in the window (times truncated at the horizon)."""
+    from lifelines.utils import concordance_index
+
+    if landmark_set.event.sum() == 0:
+        return float("nan")
+    return float(concordance_index(landmark_set.time, -np.asarray(risk), landmark_set.event))
+
+
+def horizon_brier(train_set: LandmarkSet, test_set: LandmarkSet,
+                  survival_at_horizon: np.ndarray) -> float:
+    """IPCW Brier score at the horizon (censoring estimated on the training landmark set)."""
+    from sksurv.metrics import brier_score
+    from sksurv.util import Surv
+
+    train = Surv.from_arrays(train_set.residual_event.astype(bool), train_set.residual_time)
+    test = Surv.from_arrays(test_set.residual_event.astype(bool), test_set.residual_time)
+    try:
+        _, score = brier_score(train, test, np.asarray(survival_at_horizon)[:, None],
+                               [test_set.horizon])
+    except ValueError:  # horizon outside the test follow-up, or censoring survival zero
+        return float("nan")
+    return float(score[0])
+
+
+# --- Cox baselines -------------------------------------------------------------------------------
+
+def _cox_matrix(frame: pd.DataFrame, medians: pd.Series | None = None
+                ) -> tuple[pd.DataFrame, pd.Series]:
+    """Covariates of the network (no time channels): sex coded, logs taken, medians filled."""
+    from medcore.models.pbc_rnn import LOG_FEATURES, VISIT_COLUMNS
+
+    x = frame.reindex(columns=list(VISIT_COLUMNS)).copy()
+    if x["sex"].dtype == object:
+        x["sex"] = (x["sex"].astype(str).str.lower() == "m").astype(float)
+    x = x.astype(float)
+    for column in LOG_FEATURES:
+        x[column] = np.log(np.maximum(x[column], 1e-3))
+    if medians is None:
+        medians = x.median()
+    return x.fillna(medians), medians
+
+
+class LandmarkCoxPH:
+    """Cox PH per landmark on the last observation carried forward (lifelines).
+
+    Fitted on the training patients at risk at each landmark, outcome truncated at the horizon.
+    """
+
+    def __init__(self, landmarks=LANDMARKS_YEARS, horizon: float = HORIZON_YEARS,
+                 penalizer: float = 0.01):
+        self.landmarks = tuple(landmarks)
+        self.horizon = horizon
+        self.penalizer = penalizer
+
+    def fit(self, visits: pd.DataFrame, seed: int = 0) -> "LandmarkCoxPH":
+        from lifelines import CoxPHFitter
+
+        self.models_ = {}
+        for landmark in self.landmarks:
+            ls = build_landmark_set(visits, landmark, self.horizon)
+            x, medians = _cox_matrix(last_observation(ls))
+            x = x.assign(time=ls.time, event=ls.event)
+            fitter = CoxPHFitter(penalizer=self.penalizer).fit(x, "time", "event")
+            self.models_[landmark] = (fitter, medians)
+        return self
+
+    def predict(self, landmark_set: LandmarkSet) -> tuple[np.ndarray, np.ndarray]:
+        fitter, medians = self.models_[landmark_set.landmark]
+        x, _ = _cox_matrix(last_observation(landmark_set), medians)
+        risk = fitter.predict_partial_hazard(x).to_numpy()
+        survival = fitter.predict_survival_function(x, times=[landmark_set.horizon])
+        return risk, survival.to_numpy()[0]
+
+
+class StaticCoxPH:
+    """Cox PH on the first visit only (time from the first visit), one fit for all landmarks.
+
+    At a landmark it gives ``S(L + horizon) / S(L)`` from the first-visit covariates.
+    """
+
+    def __init__(self, penalizer: float = 0.01):
+        self.penalizer = penalizer
+
+    def fit(self, visits: pd.DataFrame, seed: int = 0) -> "StaticCoxPH":
+        from lifelines import CoxPHFitter
+
+        first = visits.sort_values(["id", "day"]).groupby("id", sort=True).first()
+        x, self.medians_ = _cox_matrix(first)
+        x = x.assign(time=first["futime"].to_numpy(dtype=float) / DAYS_PER_YEAR,
+                     event=first["event"].to_numpy(dtype=int))
+        self.fitter_ = CoxPHFitter(penalizer=self.penalizer).fit(x, "time", "event")
+        return self
+
+    def predict(self, landmark_set: LandmarkSet) -> tuple[np.ndarray, np.ndarray]:
+        first = (landmark_set.visits.groupby("id", sort=True).first()
+                 .reindex(landmark_set.ids))
+        x, _ = _cox_matrix(first, self.medians_)
+        risk = self.fitter_.predict_partial_hazard(x).to_numpy()
+        start, end = landmark_set.landmark, landmark_set.landmark + landmark_set.horizon
+        survival = self.fitter_.predict_survival_function(x, times=[start, end]).to_numpy()
+        return risk, survival[1] / np.maximum(survival[0], 1e-12)
+
+
+# --- protocol ------------------------------------------------------------------------------------
+
+def patient_folds(visits: pd.DataFrame, folds: int = 5, seed: int = 0
+                  ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Patient-level stratified (by death) folds: list of (train ids, test ids)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    per_patient = visits.groupby("id", sort=True)["event"].first()
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    ids = per_patient.index.to_numpy()
+    return [(ids[tr], ids[te]) for tr, te in splitter.split(ids, per_patient.to_numpy())]
+
+
+def cross_validate(visits: pd.DataFrame, predictors: dict[str, Any], *, folds: int = 5,
+                   repeats: int = 2, landmarks=LANDMARKS_YEARS, horizon: float = HORIZON_YEARS,
+                   seed: int = 0, progress: bool = False) -> pd.DataFrame:
+    """Fit and score every predictor on the same patient folds.
+
+    Returns
+    -------
+    DataFrame
+        One row per (repeat, fold, landmark, model): ``c_index``, ``brier``, ``n_at_risk``,
+        ``deaths_in_window``.
+    """
+    from tqdm.auto import tqdm
+
+    rows = []
+    steps = tqdm(total=folds * repeats, desc="landmark CV (folds)", disable=not progress)
+    for repeat in range(repeats):
+        for fold, (train_ids, test_ids) in enumerate(patient_folds(visits, folds, seed + repeat)):
+            train = visits[visits["id"].isin(train_ids)]
+            test = visits[visits["id"].isin(test_ids)]
+            fitted = {name: p.fit(train, seed=seed + 100 * repeat + fold)
+                      for name, p in predictors.items()}
+            for landmark in landmarks:
+                train_set = build_landmark_set(train, landmark, horizon)
+                test_set = build_landmark_set(test, landmark, horizon)
+                for name, predictor in fitted.items():
+                    risk, survival = predictor.predict(test_set)
+                    rows.append({"repeat": repeat, "fold": fold, "landmark": landmark,
+                                 "model": name, "c_index": window_concordance(test_set, risk),
+                                 "brier": horizon_brier(train_set, test_set, survival),
+                                 "n_at_risk": len(test_set.ids),
+                                 "deaths_in_window": int(test_set.event.sum())})
+            steps.update(1)
+    steps.close()
+    return pd.DataFrame(rows)
+
+
+def _summary(frame: pd.DataFrame) -> dict[str, float]:
+    per_fold = frame.groupby(["repeat", "fold"])[["c_index", "brier"]].mean()
+    per_repeat = per_fold.groupby("repeat").mean()
+    return {"c_index": float(per_fold["c_index"].mean()),
+            "c_index_sd_folds": float(per_fold["c_index"].std()),
+            "c_index_sd_repeats": float(per_repeat["c_index"].std()),
+            "brier": float(per_fold["brier"].mean()),
+            "brier_sd_folds": float(per_fold["brier"].std())}
+
+
+def report(results: pd.DataFrame, *, model: str, dataset: str, n_test: int) -> dict[str, Any]:
+    """Evaluation JSON in the DESIGN shape, with per-landmark tables for every predictor."""
+    def per_landmark(frame):
+        table = frame.groupby("landmark").agg(
+            c_index=("c_index", "mean"), c_index_sd=("c_index", "std"),
+            brier=("brier", "mean"), brier_sd=("brier", "std"),
+            n_at_risk=("n_at_risk", "sum"), deaths_in_window=("deaths_in_window", "sum"))
+        repeats = frame["repeat"].nunique()
+        table[["n_at_risk", "deaths_in_window"]] //= repeats
+        return {f"{lm:g}y": {k: (round(float(v), 4) if isinstance(v, float) else int(v))
+                             for k, v in row.items()} for lm, row in table.iterrows()}
+
+    def block(name):
+        frame = results[results["model"] == name]
+        return {**{k: round(v, 4) for k, v in _summary(frame).items()},
+                "per_landmark": per_landmark(frame)}
+
+    ours = results[results["model"] == model].set_index(["repeat", "fold", "landmark"])
+    baselines = {name: block(name) for name in results["model"].unique() if name != model}
+    for name in baselines:
+        other = results[results["model"] == name].set_index(["repeat", "fold", "landmark"])
+        diff = (ours["c_index"] - other["c_index"]).groupby(["repeat", "fold"]).mean()
+        baselines[name]["model_minus_baseline_c_index"] = round(float(diff.mean()), 4)
+        baselines[name]["folds_model_better"] = f"{int((diff > 0).sum())}/{diff.size}"
+    folds = int(results["fold"].nunique())
+    repeats = int(results["repeat"].nunique())
+    return {
+        "model": model, "dataset": dataset,
+        "n_test": int(n_test),
+        "protocol": (f"patient-level stratified {folds}-fold CV x {repeats} repeats; landmarks "
+                     f"{sorted(results['landmark'].unique().tolist())} years, horizon "
+                     f"{HORIZON_YEARS:g} years; patients at risk at the landmark, visits up to "
+                     "it; c_index = Harrell's C on times truncated at the horizon, brier = IPCW "
+                     "Brier at the horizon; both averaged over landmarks, mean and SD over "
+                     "folds x repeats. Death = event, transplant censors."),
+        "test": block(model), "baselines": baselines,
+    }

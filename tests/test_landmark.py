@@ -1,0 +1,82 @@
+"""Landmark data sets on a hand-made three-patient frame, and the protocol's pieces."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from medcore.datasets.pbc import DAYS_PER_YEAR
+from medcore.landmark import (build_landmark_set, last_observation, patient_folds,
+                              window_concordance)
+
+Y = DAYS_PER_YEAR
+
+
+@pytest.fixture
+def visits() -> pd.DataFrame:
+    # patient 1 dies on day 1000; patient 2 has a transplant on day 300 (censored);
+    # patient 3 is alive at day 4000 (censored)
+    rows = [(1, 0, 1.0), (1, 200, np.nan), (1, 500, 3.0),
+            (2, 0, 0.8), (2, 100, 0.9),
+            (3, 0, 0.5), (3, 365, 0.6), (3, 800, 0.7), (3, 3000, 0.9)]
+    frame = pd.DataFrame(rows, columns=["id", "day", "bili"])
+    outcome = {1: (1000, 2), 2: (300, 1), 3: (4000, 0)}
+    frame["futime"] = frame["id"].map(lambda i: outcome[i][0])
+    frame["status"] = frame["id"].map(lambda i: outcome[i][1])
+    frame["event"] = (frame["status"] == 2).astype(int)
+    return frame
+
+
+def test_only_patients_at_risk_with_visits_up_to_the_landmark(visits):
+    ls = build_landmark_set(visits, 1.0, horizon=5.0)
+    assert ls.ids.tolist() == [1, 3]                     # patient 2 left at day 300
+    assert ls.visits.groupby("id")["day"].apply(list).to_dict() == {1: [0, 200], 3: [0, 365]}
+    np.testing.assert_allclose(ls.elapsed, [(Y - 200) / Y, (Y - 365) / Y])
+    np.testing.assert_allclose(ls.time, [(1000 - Y) / Y, 5.0])   # truncated at the horizon
+    assert ls.event.tolist() == [1, 0]
+    np.testing.assert_allclose(ls.residual_time[1], (4000 - Y) / Y)
+
+
+def test_death_after_the_window_is_censored_at_the_horizon(visits):
+    ls = build_landmark_set(visits, 1.0, horizon=1.0)
+    np.testing.assert_allclose(ls.time, [1.0, 1.0])
+    assert ls.event.tolist() == [0, 0]
+    assert ls.residual_event.tolist() == [1, 0]
+
+
+def test_later_landmarks_drop_the_dead_and_keep_later_visits(visits):
+    two = build_landmark_set(visits, 2.0)
+    assert two.ids.tolist() == [1, 3]
+    assert two.visits[two.visits["id"] == 1]["day"].tolist() == [0, 200, 500]
+    three = build_landmark_set(visits, 3.0)
+    assert three.ids.tolist() == [3]
+    assert three.visits["day"].tolist() == [0, 365, 800]
+
+
+def test_transplant_censors_and_is_never_an_event(visits):
+    ls = build_landmark_set(visits, 0.0)
+    assert ls.ids.tolist() == [1, 2, 3]
+    assert ls.event.tolist() == [1, 0, 0]
+
+
+def test_last_observation_is_carried_forward(visits):
+    ls = build_landmark_set(visits, 1.0)
+    assert last_observation(ls)["bili"].tolist() == [1.0, 0.6]   # day-200 value missing
+
+
+def test_window_concordance_ranks_the_death_first(visits):
+    ls = build_landmark_set(visits, 1.0)
+    assert window_concordance(ls, np.array([2.0, 1.0])) == 1.0
+    assert window_concordance(ls, np.array([1.0, 2.0])) == 0.0
+
+
+def test_bad_landmark_is_refused(visits):
+    with pytest.raises(ValueError, match="expected landmark >= 0 and horizon > 0"):
+        build_landmark_set(visits, -1.0)
+
+
+def test_folds_split_patients_not_visits(visits):
+    frame = pd.concat([visits.assign(id=visits["id"] + 10 * k) for k in range(4)])
+    for train, test in patient_folds(frame, folds=2, seed=0):
+        assert not set(train) & set(test)
+        assert set(train) | set(test) == set(frame["id"])

@@ -1,0 +1,140 @@
+"""pbc_rnn: visit features, prefixes, sequence checks, prediction as of a visit."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from medcore.datasets.pbc import check_visit_sequences
+from medcore.errors import DataValidationError
+from medcore.models import pbc_rnn
+
+LABS = {"age": 50.0, "sex": "f", "trt": 1, "bili": 1.2, "albumin": 3.5, "protime": 10.5,
+        "alk.phos": 1200.0, "ast": 100.0, "platelet": 250.0, "chol": 300.0, "ascites": 0,
+        "hepato": 1, "spiders": 0, "edema": 0.0, "stage": 3}
+
+
+def make_visits(days_by_patient: dict, **changes) -> pd.DataFrame:
+    rows = []
+    for patient, days in days_by_patient.items():
+        for k, day in enumerate(days):
+            rows.append({"id": patient, "day": day, **LABS, "bili": 1.0 + k})
+    frame = pd.DataFrame(rows)
+    for column, value in changes.items():
+        frame[column] = value
+    frame["futime"] = frame.groupby("id")["day"].transform("max") + 400
+    frame["status"] = 2
+    frame["event"] = 1
+    return frame
+
+
+def tiny_model(visits):
+    from medcore.networks.recurrent import build_rnn
+
+    stats = pbc_rnn.preprocessing_statistics(pbc_rnn.visit_features(visits))
+    return build_rnn(len(pbc_rnn.FEATURE_NAMES), num_intervals=pbc_rnn.EDGES.size - 1,
+                     units=4, **stats)
+
+
+def test_visit_features_times_sex_and_carry_forward():
+    visits = make_visits({7: [0, 180, 545]})
+    visits.loc[1, "platelet"] = np.nan
+    visits["sex"] = "m"
+    features = pbc_rnn.visit_features(visits)
+    assert list(features.columns[2:]) == list(pbc_rnn.FEATURE_NAMES)
+    np.testing.assert_allclose(features["years_since_first_visit"], [0, 180 / 365.25, 545 / 365.25])
+    np.testing.assert_allclose(features["years_since_previous_visit"], [0, 180 / 365.25, 365 / 365.25])
+    assert features["platelet"].tolist() == [250.0, 250.0, 250.0]
+    assert features["sex"].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_never_measured_values_stay_missing_for_the_model_to_fill():
+    visits = make_visits({1: [0, 100]}).drop(columns="chol")
+    batch = pbc_rnn.visits_to_arrays(visits)
+    assert np.isnan(batch.x[0, :, pbc_rnn.FEATURE_NAMES.index("chol")]).all()
+
+
+def test_every_prefix_with_time_from_its_last_visit():
+    visits = make_visits({1: [0, 100, 300], 2: [0]})
+    batch, time, event = pbc_rnn.prefix_arrays(visits)
+    assert batch.x.shape == (4, 3, len(pbc_rnn.FEATURE_NAMES))
+    assert batch.lengths.tolist() == [1, 2, 3, 1]
+    assert batch.ids.tolist() == [1, 1, 1, 2]
+    np.testing.assert_allclose(time * 365.25, [700, 600, 400, 400])
+    assert event.tolist() == [1, 1, 1, 1]
+    assert (batch.x[0, 1:] == 0).all()                      # padding after the prefix
+    np.testing.assert_array_equal(batch.x[1, :2], batch.x[2, :2])
+
+
+def test_as_of_visit_cuts_the_history():
+    visits = make_visits({1: [0, 100, 300]})
+    batch = pbc_rnn.visits_to_arrays(visits, as_of_visit=2)
+    assert batch.x.shape[1] == 2 and batch.last_day.tolist() == [100.0]
+
+
+@pytest.mark.parametrize("days, message", [
+    ([0, 300, 200], r"Row 3 \(patient 5\): day 200 comes after day 300 in row 2"),
+    ([0, 300, 300], r"Row 3 \(patient 5\): a second visit on day 300"),
+    ([0, -4], r"Row 2 \(patient 5\): day is .-4."),
+])
+def test_bad_sequences_name_patient_and_row(days, message):
+    with pytest.raises(DataValidationError, match=message):
+        check_visit_sequences(make_visits({5: days}))
+
+
+def test_missing_columns_are_named():
+    with pytest.raises(DataValidationError, match="no column\\(s\\) albumin"):
+        pbc_rnn.visit_features(make_visits({1: [0, 10]}).drop(columns="albumin"))
+
+
+def test_single_visit_is_a_warning_naming_patient_and_row():
+    warnings = check_visit_sequences(make_visits({1: [0, 30], 9: [0]}))
+    assert warnings == [warnings[0]] and "Row 3 (patient 9)" in warnings[0]
+
+
+def test_predict_survival_as_of_visit_matches_survival_by_visit():
+    visits = make_visits({3: [0, 200, 400, 900]})
+    model = tiny_model(visits)
+    times, by_visit, days = pbc_rnn.survival_by_visit(model, visits)
+    assert by_visit.shape == (4, pbc_rnn.EDGES.size) and days.tolist() == [0, 200, 400, 900]
+    for k in range(1, 5):
+        curve = pbc_rnn.predict_survival(model, visits, as_of_visit=k)
+        np.testing.assert_allclose(curve.survival, by_visit[k - 1], atol=1e-5)
+    assert curve.survival[0] == 1.0 and np.all(np.diff(curve.survival) <= 0)
+
+
+def test_predict_survival_refuses_two_patients_and_bad_visit_numbers():
+    visits = make_visits({1: [0, 10], 2: [0, 10]})
+    model = tiny_model(visits)
+    with pytest.raises(DataValidationError, match="holds 2 patients"):
+        pbc_rnn.predict_survival(model, visits)
+    with pytest.raises(DataValidationError, match="as_of_visit=3, but the patient has 2 visits"):
+        pbc_rnn.predict_survival(model, visits[visits["id"] == 1], as_of_visit=3)
+
+
+def test_survival_at_interpolates_on_the_log_scale():
+    times = np.array([0.0, 1.0, 2.0])
+    survival = np.array([[1.0, 0.25, 0.0625]])
+    np.testing.assert_allclose(pbc_rnn.survival_at(times, survival, 0.5), [0.5])
+
+
+@pytest.mark.slow
+def test_training_on_real_prefixes_gives_a_usable_model(tmp_path):
+    from medcore.datasets.pbc import load_pbcseq
+
+    visits = load_pbcseq()
+    few = visits[visits["id"] <= 60]
+    model = pbc_rnn.fit_network(few, settings={"epochs": 2, "units": 4})
+    curve = pbc_rnn.predict_survival(model, few[few["id"] == 2])
+    assert curve.survival.shape == pbc_rnn.EDGES.shape and 0 < curve.survival[-1] < 1
+    path = tmp_path / "m.keras"
+    model.save(path)
+    import keras
+
+    loaded = keras.saving.load_model(path, compile=False, safe_mode=True)
+    again = pbc_rnn.predict_survival(loaded, few[few["id"] == 2])
+    np.testing.assert_allclose(curve.survival, again.survival, atol=1e-6)
+    background = pbc_rnn.training_background(n=5)
+    assert background.shape[0] == 5 and not np.isnan(background).any()
+    x, time, event = pbc_rnn.test_inputs()
+    assert x.shape[0] == pbc_rnn.NUM_DEMO_PATIENTS == time.size == event.size
