@@ -1,0 +1,203 @@
+"""Plain-language summaries of an :class:`~medcore.explain.core.Explanation`.
+
+``describe_in_words(explanation, top=3)`` returns two or three sentences: what the model said
+compared with the average patient, the inputs that pushed it there (value, unit, signed
+contribution), the largest input pushing the other way, and what the numbers are. Units come from
+:mod:`medcore.schemas`; the direction words follow the output (a higher survival is better, a
+higher risk is worse; the sentences only say higher/lower, never good/bad).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from medcore.explain.core import Explanation
+from medcore.explain.image import region_shares
+from medcore.schemas import SCHEMAS, Column
+
+#: Binary inputs in words: name -> (phrase when 1, phrase when 0).
+BINARY_PHRASES: dict[str, tuple[str, str]] = {
+    "hormon": ("hormone therapy", "no hormone therapy"),
+    "meno": ("post-menopausal status", "pre-menopausal status"),
+    "trt": ("D-penicillamine", "placebo"),
+    "ascites": ("ascites", "no ascites"),
+    "hepato": ("hepatomegaly", "no hepatomegaly"),
+    "spiders": ("spider angiomas", "no spider angiomas"),
+}
+
+#: What the numbers are, per ``Explanation.output_unit``.
+UNIT_NOTES: dict[str, str] = {
+    "probability": "changes in the predicted probability in percentage points",
+    "log-risk": ("changes in log-risk (the log hazard ratio; +0.69 doubles the hazard, "
+                 "-0.69 halves it)"),
+    "survival probability": "changes in the predicted survival probability in percentage points",
+}
+
+
+def _column(name: str) -> Column | None:
+    for schema in SCHEMAS.values():
+        try:
+            return schema.column(name)
+        except KeyError:
+            continue
+    return None
+
+
+def _number(value: float) -> str:
+    value = float(value)
+    if value != 0 and abs(value) < 0.01:
+        return f"{value:.2g}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def describe_value(name: str, value: float) -> str:
+    """An input in words with its unit, e.g. ``"12 positive lymph nodes"``, ``"bili 3.2 mg/dl"``."""
+    if name in BINARY_PHRASES:
+        return BINARY_PHRASES[name][0 if float(value) >= 0.5 else 1]
+    column = _column(name)
+    if column is None:
+        return f"{name} {_number(value)}"
+    if column.unit == "count":
+        return f"{_number(value)} {column.description}"
+    if column.kind == "category" and column.categories:
+        index = int(round(float(value)))
+        if 0 <= index < len(column.categories):
+            label = column.categories[index]
+            unit = f" {column.unit}" if column.unit else ""
+            return f"{column.description} {label}{unit}"
+    words = column.description.split()
+    label = column.description if 0 < len(words) <= 3 and not set("(:;") & set(
+        column.description) else column.name
+    unit = f" {column.unit}" if column.unit and column.unit not in ("ratio",) else ""
+    return f"{label} {_number(value)}{unit}"
+
+
+def format_contribution(value: float, unit: str) -> str:
+    """A signed contribution: ``"+21 pp"`` for probabilities, ``"+0.41"`` otherwise."""
+    if unit in ("probability", "survival probability"):
+        points = 100.0 * value
+        return f"{points:+.1f} pp" if abs(points) < 10 else f"{points:+.0f} pp"
+    return f"{value:+.2f}"
+
+
+def format_output(value: float, unit: str) -> str:
+    """The model output: a percentage for probabilities, two decimals otherwise."""
+    if unit in ("probability", "survival probability"):
+        return f"{100.0 * value:.0f}%"
+    return f"{value:.2f}"
+
+
+def _join(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def describe_in_words(explanation: Explanation, top: int = 3) -> str:
+    """Two or three sentences a clinician reads, for any explanation kind.
+
+    Parameters
+    ----------
+    explanation : Explanation
+    top : int
+        How many inputs (features, biomarkers) to name at most.
+
+    Returns
+    -------
+    str
+        E.g. "The predicted log-risk (0.93) is higher than average (0.05) mainly because of
+        12 positive lymph nodes (+0.41) and progesterone receptor 3 fmol/l (+0.22); hormone
+        therapy lowers it (-0.15). The numbers are changes in log-risk (...) relative to the
+        average training patient."
+
+    Raises
+    ------
+    ValueError
+        ``top`` is smaller than 1.
+    """
+    if top < 1:
+        raise ValueError(f"top must be at least 1, got {top}.")
+    e = explanation
+    unit = e.output_unit
+    gap = e.output - e.base_value
+    direction = "higher" if gap > 0 else "lower" if gap < 0 else "the same as"
+    opening = (f"The predicted {e.output_name} ({format_output(e.output, unit)}) is "
+               f"{direction} {'than ' if gap else ''}average "
+               f"({format_output(e.base_value, unit)})")
+    if e.kind == "image":
+        return opening + ". " + _image_sentence(e)
+    contributions = np.asarray(e.by_feature, dtype=np.float64)
+    values = _feature_values(e)
+    order = np.argsort(-np.abs(contributions))[:top]
+    sign = 1.0 if gap >= 0 else -1.0
+    supporting = [i for i in order if contributions[i] * sign > 0]
+    opposing = [i for i in order if contributions[i] * sign < 0]
+    if not supporting:
+        candidates = [i for i in np.argsort(-contributions * sign) if contributions[i] * sign > 0]
+        supporting = candidates[:1]
+
+    def item(i: int) -> str:
+        return (f"{describe_value(e.feature_names[i], values[i])} "
+                f"({format_contribution(contributions[i], unit)})")
+
+    sentence = opening
+    if supporting and gap != 0:
+        sentence += " mainly because of " + _join([item(i) for i in supporting])
+    if opposing:
+        verb = "raise" if sign < 0 else "lower"
+        verb += "" if len(opposing) > 1 else "s"
+        if len(opposing) == 1:  # "hormone therapy lowers it (-0.15)"
+            i = opposing[0]
+            sentence += (f"; {describe_value(e.feature_names[i], values[i])} {verb} it "
+                         f"({format_contribution(contributions[i], unit)})")
+        else:
+            sentence += f"; {_join([item(i) for i in opposing])} {verb} it"
+    sentence += "."
+    if e.kind == "sequence":
+        sentence += " " + _visit_sentence(e)
+    note = UNIT_NOTES.get(unit, f"changes in the {e.output_name}")
+    sentence += (f" The numbers are {note}, relative to the average training patient; "
+                 "they describe the model, not causes.")
+    return sentence
+
+
+def _feature_values(e: Explanation) -> np.ndarray:
+    if e.kind == "tabular":
+        return np.asarray(e.values, dtype=np.float64)
+    mask = e.extras.get("visit_mask")
+    rows = np.flatnonzero(mask) if mask is not None else np.arange(len(e.values))
+    return np.asarray(e.values[rows[-1] if rows.size else -1], dtype=np.float64)
+
+
+def _visit_sentence(e: Explanation) -> str:
+    by_visit = e.by_visit
+    mask = e.extras.get("visit_mask")
+    visits = np.flatnonzero(mask) if mask is not None else np.arange(len(by_visit))
+    if visits.size == 0:
+        return ""
+    best = visits[np.argmax(np.abs(by_visit[visits]))]
+    days = e.extras.get("visit_days")
+    when = (f"the visit on day {_number(days[best])}" if days is not None
+            else f"visit {int(np.searchsorted(visits, best)) + 1} of {visits.size}")
+    return (f"Of the {visits.size} visits, {when} weighed most "
+            f"({format_contribution(by_visit[best], e.output_unit)}); biomarker values quoted "
+            "are from the last visit.")
+
+
+def _image_sentence(e: Explanation) -> str:
+    shares = region_shares(e.attributions)
+    vertical = "upper" if shares["upper"] >= 0.5 else "lower"
+    horizontal = "left" if shares["left"] >= 0.5 else "right"
+    text = (f"The pixels that raised it lie mostly in the {vertical} half "
+            f"({100 * shares[vertical]:.0f}% of the positive attribution) and on the "
+            f"{horizontal} side of the image ({100 * shares[horizontal]:.0f}%; the image's left "
+            "is the patient's right on a frontal film).")
+    cam = e.extras.get("grad_cam")
+    if cam is not None:
+        cam_shares = region_shares(cam)
+        cam_vertical = "upper" if cam_shares["upper"] >= 0.5 else "lower"
+        cam_horizontal = "left" if cam_shares["left"] >= 0.5 else "right"
+        text += f" Grad-CAM puts the model's attention in the {cam_vertical} {cam_horizontal} part."
+    return text + (" SHAP values are changes in the probability, relative to the average "
+                   "training image; they show where the model looked, not a finding.")

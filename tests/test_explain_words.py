@@ -1,0 +1,72 @@
+"""describe_in_words: wording, units, signs, for each output kind (no TensorFlow needed)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from medcore.explain import Explanation, describe_in_words, describe_value
+from medcore.explain.core import residual_of
+
+ROTTERDAM_NAMES = ("hormon", "age", "meno", "size", "grade", "nodes", "pgr", "er")
+
+
+def _tabular(attributions, values, unit, output_name, base=0.0, names=ROTTERDAM_NAMES):
+    attributions = np.asarray(attributions, dtype=float)
+    output = base + attributions.sum()
+    return Explanation(attributions=attributions, base_value=base, output=output,
+                       feature_names=names, values=np.asarray(values, dtype=float),
+                       method="test", kind="tabular", output_name=output_name,
+                       output_unit=unit, residual=residual_of(output, base, attributions))
+
+
+def test_log_risk_sentence_names_nodes_receptor_and_hormone_therapy():
+    e = _tabular([-0.15, 0.02, 0.0, 0.05, 0.03, 0.41, 0.22, 0.01],
+                 [1, 52, 1, 1, 2, 12, 3, 40], "log-risk", "log-risk")
+    text = describe_in_words(e, top=3)
+    assert text.startswith("The predicted log-risk (0.59) is higher than average (0.00) "
+                           "mainly because of 12 positive lymph nodes (+0.41) and "
+                           "progesterone receptor 3 fmol/l (+0.22); hormone therapy lowers it "
+                           "(-0.15).")
+    assert "log hazard ratio" in text and "not causes" in text
+
+
+def test_survival_sentence_is_in_percentage_points_and_signs_follow_survival():
+    # Negative SHAP on survival = lower survival: nodes push the survival down.
+    e = _tabular([0.03, 0.0, 0.0, -0.01, -0.02, -0.09, -0.04, 0.0],
+                 [1, 52, 1, 2, 3, 12, 3, 40], "survival probability",
+                 "5-year recurrence-free survival", base=0.72)
+    text = describe_in_words(e, top=3)
+    assert text.startswith("The predicted 5-year recurrence-free survival (59%) is lower than "
+                           "average (72%) mainly because of 12 positive lymph nodes (-9.0 pp) and "
+                           "progesterone receptor 3 fmol/l (-4.0 pp); hormone therapy raises it "
+                           "(+3.0 pp).")
+    assert "percentage points" in text
+
+
+def test_probability_sentence_for_wisconsin_features():
+    names = ("worst area", "mean texture", "worst concave points")
+    e = _tabular([0.30, -0.05, 0.20], [1800, 14.2, 0.21], "probability",
+                 "probability of malignancy", base=0.37, names=names)
+    text = describe_in_words(e, top=3)
+    assert "probability of malignancy (82%) is higher than average (37%)" in text
+    assert "worst area 1,800 px² (+30 pp)" in text
+    assert "mean texture 14.2 grey levels lowers it (-5.0 pp)" in text
+
+
+def test_lower_than_average_and_top_limits_the_names():
+    names = ("bili", "albumin", "protime", "ast")
+    e = _tabular([-0.2, -0.1, 0.05, -0.01], [0.8, 4.1, 10.2, 60], "log-risk", "log-risk",
+                 names=names)
+    text = describe_in_words(e, top=2)
+    assert "is lower than average" in text and "serum bilirubin 0.8 mg/dl (-0.20)" in text
+    assert "aspartate" not in text and "prothrombin" not in text
+    with pytest.raises(ValueError, match="top must be at least 1"):
+        describe_in_words(e, top=0)
+
+
+def test_describe_value_units_and_binaries():
+    assert describe_value("hormon", 0) == "no hormone therapy"
+    assert describe_value("nodes", 3) == "3 positive lymph nodes"
+    assert describe_value("age", 61.0) == "age at surgery 61 years"
+    assert describe_value("mean smoothness", 0.1) == "mean smoothness 0.1"
+    assert describe_value("unknown feature", 2.5) == "unknown feature 2.5"
