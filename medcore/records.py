@@ -25,7 +25,6 @@ import codecs
 import csv
 import difflib
 import io
-import math
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO
@@ -77,7 +76,7 @@ def rows_text(rows: Sequence[int], limit: int = 6, word: str = "row") -> str:
 
 def _names_text(names: Sequence[str], limit: int = 8) -> str:
     names = list(names)
-    head = ", ".join(repr(n) for n in names[:limit])
+    head = ", ".join(repr(n) if n else "(unnamed)" for n in names[:limit])
     return head + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
@@ -245,36 +244,40 @@ class _Problems:
             + ("\nCorrect these values and submit again." if self.single else f"\n{_FIX}"))
 
 
+def _texts(cells: pd.Series) -> pd.Series:
+    """Cells (str, numbers, None, NaN) as stripped text; None and NaN become ``""``."""
+    texts = ["" if v is None or (isinstance(v, float) and v != v) else str(v).strip()
+             for v in cells.tolist()]
+    return pd.Series(texts, dtype=object)
+
+
 def _check_column(column: Column, cells: pd.Series, rows: np.ndarray,
                   problems: _Problems, decimal_comma: bool) -> pd.Series:
     """Convert one column of raw cells (str or numbers) to its kind; report what does not fit."""
     label = f"'{column.label}'"
-    raw = cells.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v))
-                    else str(v).strip() if isinstance(v, str) else v)
-    missing = raw.map(lambda v: isinstance(v, str) and v.lower() in MISSING_TOKENS).to_numpy(bool)
+    text = _texts(cells)
+    missing = np.fromiter((len(t) <= 4 and t.lower() in MISSING_TOKENS for t in text),
+                          dtype=bool, count=len(text))
     if missing.any() and not column.allow_missing:
         problems.add(f"{label}: empty cells {problems.at(rows[missing])}; expected a value in "
                      "every row (this column does not allow missing values)")
     if column.kind == "id":
-        return raw.map(lambda v: np.nan if isinstance(v, str) and v.lower() in MISSING_TOKENS
-                       else str(v)).astype(object)
+        return text.where(~missing, np.nan).astype(object)
     if column.kind == "category":
-        return _check_category(column, raw, missing, rows, problems, decimal_comma)
+        return _check_category(column, text, missing, rows, problems, decimal_comma)
     if column.kind == "binary":
-        def to_binary(v: Any) -> float:
-            text = str(v).strip().lower()
-            return 1.0 if text in _TRUE else 0.0 if text in _FALSE else np.nan
-        values = raw.map(to_binary).astype(float)
+        words = {**{w: 1.0 for w in _TRUE}, **{w: 0.0 for w in _FALSE}}
+        values = text.str.lower().map(words).astype(float)
         bad = ~missing & np.isnan(values.to_numpy())
         if bad.any():
-            problems.add(f"{label}: not binary {problems.at(rows[bad], raw[bad].tolist())}; "
+            problems.add(f"{label}: not binary {problems.at(rows[bad], text[bad].tolist())}; "
                          "expected 0 (no) or 1 (yes)")
         return values
-    values = _to_numbers(raw, decimal_comma)
+    values = _to_numbers(text, decimal_comma)
     bad = ~missing & ~np.isfinite(values.to_numpy())
     if bad.any():
         problems.add(f"{label}: text instead of a number "
-                     f"{problems.at(rows[bad], raw[bad].astype(str).tolist())}; expected a number"
+                     f"{problems.at(rows[bad], text[bad].tolist())}; expected a number"
                      + (" (decimal point or, in semicolon-separated files, decimal comma)"
                         if not decimal_comma else "")
                      + (f" such as {_number_text(column.example)}"
@@ -284,20 +287,19 @@ def _check_column(column: Column, cells: pd.Series, rows: np.ndarray,
     return values
 
 
-def _to_numbers(raw: pd.Series, decimal_comma: bool) -> pd.Series:
-    def one(v: Any) -> float:
-        if isinstance(v, bool):
-            return float(v)
-        if isinstance(v, (int, float, np.number)):
-            return float(v)
-        text = str(v).strip().replace(" ", "")
-        if decimal_comma and text.count(",") == 1 and "." not in text:
-            text = text.replace(",", ".")
+def _to_numbers(text: pd.Series, decimal_comma: bool) -> pd.Series:
+    """Stripped texts -> float64 (NaN where not a number); ``12,5`` -> 12.5 if decimal_comma."""
+    values = pd.to_numeric(text, errors="coerce").astype(float)
+    failed = np.flatnonzero(values.isna().to_numpy() & (text != "").to_numpy())
+    for i in failed:                                  # few cells: decimal commas, blanks inside
+        cell = text.iat[i].replace(" ", "")
+        if decimal_comma and cell.count(",") == 1 and "." not in cell:
+            cell = cell.replace(",", ".")
         try:
-            return float(text)
+            values.iat[i] = float(cell)
         except ValueError:
-            return np.nan
-    return raw.map(one).astype(float)
+            pass
+    return values
 
 
 def _check_numbers(column: Column, values: pd.Series, good: np.ndarray, rows: np.ndarray,
@@ -326,27 +328,22 @@ def _check_numbers(column: Column, values: pd.Series, good: np.ndarray, rows: np
                          f"{allowed}")
 
 
-def _check_category(column: Column, raw: pd.Series, missing: np.ndarray, rows: np.ndarray,
+def _check_category(column: Column, text: pd.Series, missing: np.ndarray, rows: np.ndarray,
                     problems: _Problems, decimal_comma: bool) -> pd.Series:
     lookup = {c.lower(): c for c in column.categories}
-
-    def one(v: Any) -> Any:
-        text = str(v).strip()
-        if text.lower() in lookup:
-            return lookup[text.lower()]
-        if column.bins:
-            number = _to_numbers(pd.Series([v], dtype=object), decimal_comma).iloc[0]
-            if np.isfinite(number) and number >= (column.minimum or 0):
-                index = int(np.searchsorted(column.bins, number, side="left"))
-                return column.categories[index]
-        return np.nan
-    values = raw.map(one).astype(object)
+    values = text.str.lower().map(lookup).astype(object)
+    if column.bins:                                   # numbers (e.g. size in mm) -> categories
+        numbers = _to_numbers(text, decimal_comma).to_numpy()
+        low = column.minimum if column.minimum is not None else 0.0
+        usable = values.isna().to_numpy() & np.isfinite(numbers) & (numbers >= low)
+        index = np.searchsorted(column.bins, numbers[usable], side="left")
+        values[usable] = np.asarray(column.categories, dtype=object)[index]
     bad = ~missing & values.isna().to_numpy()
     if bad.any():
         allowed = ", ".join(repr(c) for c in column.categories)
         extra = " or a size in mm" if column.bins else ""
         problems.add(f"'{column.label}': not an allowed category "
-                     f"{problems.at(rows[bad], raw[bad].astype(str).tolist())}; expected one of "
+                     f"{problems.at(rows[bad], text[bad].tolist())}; expected one of "
                      f"{allowed}{extra}")
     return values
 
@@ -370,6 +367,21 @@ def _check_unique(schema: Schema, frame: pd.DataFrame, present: set[str], rows: 
                      + f"; expected each {what} once. Remove or renumber the repeated rows")
 
 
+def _check_per_patient(schema: Schema, frame: pd.DataFrame, present: set[str],
+                       rows: np.ndarray, problems: _Problems) -> None:
+    if not schema.unique or schema.unique[0] not in present or len(frame) < 2:
+        return
+    key = schema.unique[0]
+    for name in schema.per_patient:
+        if name not in present:
+            continue
+        varies = frame.groupby(key, dropna=True)[name].transform("nunique").to_numpy() > 1
+        if varies.any():
+            problems.add(f"'{schema.column(name).label}' differs between rows of the same "
+                         f"patient (same '{key}') {problems.at(rows[varies])}; expected one value "
+                         "per patient. Correct it, or give different patients different ids")
+
+
 def _validate(raw: pd.DataFrame, schema: Schema, rows: np.ndarray, problems: _Problems, *,
               received: str, decimal_comma: bool = False) -> pd.DataFrame:
     """Check every column of ``raw`` (already restricted to schema columns) and build the frame."""
@@ -387,6 +399,7 @@ def _validate(raw: pd.DataFrame, schema: Schema, rows: np.ndarray, problems: _Pr
     frame = pd.DataFrame({k: v.reset_index(drop=True) for k, v in out.items()},
                          columns=schema.column_names)
     _check_unique(schema, frame, present, rows, problems)
+    _check_per_patient(schema, frame, present, rows, problems)
     problems.raise_if_any(received)
     for column in schema.columns:
         if column.kind in ("int", "binary") and frame[column.name].notna().all():
@@ -557,8 +570,9 @@ def validate_values(values: Mapping[str, Any], schema: Schema | str) -> pd.DataF
                if c.required and c.kind != "id" and c.name not in values]
     if missing:
         problems.add(f"missing fields: {_names_text(missing)}; expected a value for each")
-    raw = pd.DataFrame({k: pd.Series([v], dtype=object) for k, v in values.items()
-                        if k in schema.column_names})
+    raw = pd.DataFrame({k: pd.Series([int(v) if isinstance(v, (bool, np.bool_)) else v],
+                                     dtype=object)
+                        for k, v in values.items() if k in schema.column_names})
     if raw.empty:
         raw = pd.DataFrame(index=range(1))
     return _validate(raw, schema, np.array([1]), problems, received="The record")

@@ -58,6 +58,8 @@ class Schema:
     unique: tuple[str, ...] = ()
     description: str = ""
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Columns that hold one value per patient (the first ``unique`` column), e.g. sex.
+    per_patient: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -188,6 +190,7 @@ PBC_VISITS = Schema(
         Column("stage", "int", "", 1, 4, allow_missing=True, description="histologic stage", example=3),
     ),
     unique=("id", "day"),
+    per_patient=("age", "sex", "trt"),
     # Examples: medians / modes of survival::pbcseq (1,945 visits).
     description="One row per visit; rows of one patient share an id.",
 )

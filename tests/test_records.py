@@ -378,3 +378,14 @@ def test_import_loads_neither_tensorflow_nor_streamlit():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60)
     assert result.stdout.split() == ["False", "False", "False"], result.stderr
+
+
+def test_per_patient_values_must_agree_between_visits():
+    frame = _template_frame("pbc_visits", 4)
+    frame["id"] = ["7", "7", "8", "8"]
+    frame["day"] = ["0", "182", "0", "365"]
+    frame["sex"] = ["f", "m", "m", "m"]
+    with pytest.raises(DataValidationError,
+                       match=r"'sex' differs between rows of the same patient \(same 'id'\) in "
+                             r"rows 2, 3; expected one value per patient"):
+        load_records(_csv(frame), "pbc_visits")

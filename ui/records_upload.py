@@ -95,7 +95,8 @@ def render() -> None:
     kept = st.session_state.setdefault(state.RECORDS, {})
     if upload is not None:
         try:
-            frame = _load(upload.getvalue(), schema_name)
+            with st.spinner("Checking the records..."):
+                frame = _load(upload.getvalue(), schema_name)
         except MedcoreError as exc:
             show_error(exc)
             if schema_name in kept:
