@@ -9,25 +9,16 @@ from __future__ import annotations
 
 import io
 import warnings
-from typing import Any
+from pathlib import Path
 
 import numpy as np
 
 from medcore.errors import InvalidUploadError
+from medcore.imaging.dicom_fields import (display_metadata, dicom_window, functional_item, has,
+                                          hidden_identifiers, numbers, text)
 from medcore.imaging.scan import Scan
 from medcore.imaging.sources import EXPECTED
 from medcore.imaging.window import full_range_window, percentile_window
-
-#: Identifying attributes: reported as "present and hidden" by keyword, values never kept.
-IDENTIFIER_KEYWORDS: tuple[str, ...] = (
-    "PatientName", "PatientID", "PatientBirthDate", "PatientBirthTime", "PatientSex",
-    "PatientAge", "PatientAddress", "PatientTelephoneNumbers", "OtherPatientIDs",
-    "OtherPatientNames", "OtherPatientIDsSequence", "PatientBirthName", "PatientMotherBirthName",
-    "MedicalRecordLocator", "IssuerOfPatientID", "EthnicGroup", "AccessionNumber", "StudyID",
-    "InstitutionName", "InstitutionAddress", "ReferringPhysicianName", "PerformingPhysicianName",
-    "OperatorsName", "PhysiciansOfRecord", "RequestingPhysician", "StudyDate", "StudyTime",
-    "AcquisitionDateTime", "ContentDate", "StationName", "DeviceSerialNumber",
-)
 
 _PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 
@@ -35,8 +26,11 @@ DECODABLE = ("uncompressed (implicit or explicit VR, little or big endian, defla
              "baseline/extended/lossless, JPEG-LS, JPEG 2000 or RLE")
 
 
-def read_dataset(data: bytes, name: str, *, has_preamble: bool):
-    """Parse DICOM bytes; a data set without preamble is read only when it was detected as one.
+def read_dataset(data: bytes | Path, name: str, *, has_preamble: bool):
+    """Parse DICOM bytes (or a file, read directly, saving a copy of its pixel data).
+
+    A data set without the preamble is read (with ``force=True``) only when it was detected as
+    one by :func:`~medcore.imaging.sources.sniff`.
 
     Raises
     ------
@@ -47,34 +41,27 @@ def read_dataset(data: bytes, name: str, *, has_preamble: bool):
     from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             # force=True only for bytes sniffed as a data set without the preamble and 'DICM'.
-            ds = pydicom.dcmread(io.BytesIO(data), force=not has_preamble)
-            if not has_preamble and "TransferSyntaxUID" not in ds.file_meta:
+            source = str(data) if isinstance(data, Path) else io.BytesIO(data)
+            ds = pydicom.dcmread(source, force=not has_preamble)
+            if "TransferSyntaxUID" not in ds.file_meta:
                 implicit, little = ds.original_encoding
                 ds.file_meta.TransferSyntaxUID = (
                     ImplicitVRLittleEndian if implicit else
                     ExplicitVRLittleEndian if little else ExplicitVRBigEndian)
-            # Parse every element now, so a truncated header fails here with a clear message.
-            for _ in ds.iterall():
-                pass
+        truncated = any("End of file reached" in str(w.message) for w in caught)
     except Exception as exc:  # noqa: BLE001 - pydicom raises many kinds on damaged files
         raise InvalidUploadError(
             f"{name} starts like a DICOM file but could not be read ({_short(exc)}); expected "
             f"{EXPECTED}. The file is probably truncated or damaged: export it again from the "
             "viewer or PACS.") from exc
+    if truncated and not any(keyword in ds for keyword in _PIXEL_KEYWORDS):
+        raise InvalidUploadError(
+            f"{name} is a truncated DICOM file (it ends before its pixel data is complete); "
+            f"expected {EXPECTED}. Export or download it again; check the copy is complete.")
     return ds
-
-
-def hidden_identifiers(ds) -> tuple[str, ...]:
-    """Keywords of identifying attributes present with a value (the values are not returned)."""
-    present = []
-    for keyword in IDENTIFIER_KEYWORDS:
-        element = ds.get(keyword)
-        if element is not None and str(element).strip():
-            present.append(keyword)
-    return tuple(present)
 
 
 def decode_pixels(ds, name: str) -> tuple[np.ndarray, str]:
@@ -90,8 +77,9 @@ def decode_pixels(ds, name: str) -> tuple[np.ndarray, str]:
     if not any(keyword in ds for keyword in _PIXEL_KEYWORDS):
         kind = _sop_class_name(ds)
         raise InvalidUploadError(
-            f"{name} is a DICOM file without an image ({kind}); expected a DICOM image such as a "
-            "CT, MR or radiograph. Upload the image series, not the report or plan.")
+            f"{name} is a DICOM file with no pixel data ({kind}); expected a DICOM image such "
+            "as a CT, MR or radiograph. Upload the image files, not a report, plan, index "
+            "(DICOMDIR) or waveform.")
     syntax = ds.file_meta.get("TransferSyntaxUID")
     try:
         decoder = get_decoder(syntax)
@@ -107,7 +95,8 @@ def decode_pixels(ds, name: str) -> tuple[np.ndarray, str]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            options = as_pixel_options(ds, as_rgb=False)
+            # A read-only view where the data is native: the float32 conversion copies anyway.
+            options = as_pixel_options(ds, as_rgb=False, view_only=True)
             array, meta = decoder.as_array(ds, validate=True, **options)
     except Exception as exc:  # noqa: BLE001 - decoder plugins raise many kinds
         raise InvalidUploadError(
@@ -127,6 +116,24 @@ def decode_pixels(ds, name: str) -> tuple[np.ndarray, str]:
 
 
 def dataset_to_scan(ds, name: str, *, default_window: bool = True) -> Scan:
+    """Decode a parsed data set into a :class:`Scan` (see :func:`_to_scan`).
+
+    Raises
+    ------
+    InvalidUploadError
+        Anything in the file that stops decoding, with what was received and how to fix it.
+    """
+    try:
+        return _to_scan(ds, name, default_window)
+    except InvalidUploadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - damaged elements fail on first access
+        raise InvalidUploadError(
+            f"{name} is a DICOM file with a damaged or inconsistent header ({_short(exc)}); "
+            f"expected a valid DICOM image. Export it again from the viewer or PACS.") from exc
+
+
+def _to_scan(ds, name: str, default_window: bool = True) -> Scan:
     """Decode a parsed data set into a :class:`Scan` (see the module docstring for the order).
 
     Parameters
@@ -140,7 +147,7 @@ def dataset_to_scan(ds, name: str, *, default_window: bool = True) -> Scan:
     InvalidUploadError
         As :func:`decode_pixels`, or an unsupported colour model.
     """
-    from pydicom.pixels import apply_color_lut, apply_modality_lut, convert_color_space
+    from pydicom.pixels import apply_color_lut, convert_color_space
 
     array, photometric = decode_pixels(ds, name)
     inverted = False
@@ -153,7 +160,7 @@ def dataset_to_scan(ds, name: str, *, default_window: bool = True) -> Scan:
             array = convert_color_space(array, photometric, "RGB")
             photometric = "RGB"
         elif photometric in ("MONOCHROME1", "MONOCHROME2"):
-            array = _modality_lut(array, ds, apply_modality_lut)
+            array = modality_lut(array, ds)
         elif photometric != "RGB":
             raise InvalidUploadError(
                 f"{name} has the photometric interpretation {photometric!r}; expected "
@@ -174,112 +181,65 @@ def dataset_to_scan(ds, name: str, *, default_window: bool = True) -> Scan:
         window = dicom_window(ds)
         if photometric == "MONOCHROME1":
             total = float(pixels.min()) + float(pixels.max())
-            pixels = np.subtract(total, pixels, dtype=np.float32)
+            if not pixels.flags.writeable or pixels is array:
+                pixels = pixels.copy()
+            np.subtract(np.float32(total), pixels, out=pixels)
             inverted = True
             if window is not None:
                 window = (total - window[0], window[1])
         photometric = "MONOCHROME2"
     if window is None and default_window:
         window = percentile_window(pixels)
-    return Scan(pixels=pixels, modality=str(ds.get("Modality", "") or "OT"),
+    return Scan(pixels=pixels, modality=text(ds, "Modality") or "OT",
                 metadata=display_metadata(ds, pixels.shape[0], inverted),
                 window=window or (0.0, 1.0), photometric=photometric, source="dicom",
                 hidden_identifiers=hidden_identifiers(ds), inverted=inverted,
-                series_uid=str(ds.get("SeriesInstanceUID", "") or ""))
+                series_uid=text(ds, "SeriesInstanceUID"))
 
 
-def dicom_window(ds) -> tuple[float, float] | None:
-    """The file's first Window Center/Width (top level or shared functional groups), if valid."""
-    sources = [ds]
-    shared = ds.get("SharedFunctionalGroupsSequence")
-    if shared:
-        sources += list(shared[0].get("FrameVOILUTSequence") or [])
-    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
-    if per_frame:
-        sources += list(per_frame[0].get("FrameVOILUTSequence") or [])
-    for item in sources:
-        center, width = _first(item.get("WindowCenter")), _first(item.get("WindowWidth"))
-        if center is not None and width is not None and np.isfinite([center, width]).all() \
-                and width > 0:
-            return center, width
-    return None
+def modality_lut(array: np.ndarray, ds) -> np.ndarray:
+    """The modality LUT as float32 values (CT in Hounsfield units).
+
+    A Modality LUT Sequence goes through ``pydicom.pixels.apply_modality_lut``. The common linear
+    Rescale Slope/Intercept (top level, or in the functional groups of enhanced multi-frame
+    files, per frame when they differ) is applied in float32 in place: pydicom's float64
+    intermediate would double the memory of a volume and the time of a slice.
+    """
+    from pydicom.pixels import apply_modality_lut
+
+    if has(ds, "ModalityLUTSequence"):
+        return np.asarray(apply_modality_lut(array, ds), dtype=np.float32)
+    slopes, intercepts = _rescale(ds, array.shape[0])
+    pixels = array.astype(np.float32)
+    if np.any(slopes != 1.0):
+        pixels *= slopes.reshape((-1,) + (1,) * (pixels.ndim - 1))
+    if np.any(intercepts != 0.0):
+        pixels += intercepts.reshape((-1,) + (1,) * (pixels.ndim - 1))
+    return pixels
 
 
-def display_metadata(ds, frames: int, inverted: bool) -> dict[str, Any]:
-    """The de-identified display fields of a data set (see ``METADATA_LABELS``)."""
-    spacing = ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")
-    if spacing is None:
-        measures = _functional_item(ds, "PixelMeasuresSequence")
-        spacing = measures.get("PixelSpacing") if measures is not None else None
-    photometric = str(ds.get("PhotometricInterpretation", ""))
-    syntax = ds.file_meta.get("TransferSyntaxUID")
-    info = {
-        "modality": _text(ds.get("Modality")),
-        "body_part": _text(ds.get("BodyPartExamined")),
-        "study_description": _text(ds.get("StudyDescription")),
-        "series_description": _text(ds.get("SeriesDescription")),
-        "series_number": _text(ds.get("SeriesNumber")),
-        "rows": int(ds.get("Rows", 0) or 0),
-        "columns": int(ds.get("Columns", 0) or 0),
-        "frames": frames,
-        "pixel_spacing_mm": _spacing(spacing),
-        "slice_thickness_mm": _text(ds.get("SliceThickness")),
-        "photometric_interpretation": photometric + (" (inverted for display)" if inverted else ""),
-        "bits_stored": _text(ds.get("BitsStored")),
-        "transfer_syntax": getattr(syntax, "name", "") or _text(syntax),
-        "manufacturer": _text(ds.get("Manufacturer")),
-        "file_format": "DICOM",
-    }
-    return {key: value for key, value in info.items() if value not in (None, "")}
-
-
-def _modality_lut(array: np.ndarray, ds, apply_modality_lut) -> np.ndarray:
-    """Modality LUT: top-level Rescale/LUT, else the enhanced multi-frame functional groups."""
-    if "RescaleSlope" in ds or "RescaleIntercept" in ds or "ModalityLUTSequence" in ds:
-        return apply_modality_lut(array, ds)
-    item = _functional_item(ds, "PixelValueTransformationSequence")
-    if item is not None and ("RescaleSlope" in item or "RescaleIntercept" in item):
-        slope = float(item.get("RescaleSlope", 1.0) or 1.0)
-        intercept = float(item.get("RescaleIntercept", 0.0) or 0.0)
-        return array.astype(np.float32) * np.float32(slope) + np.float32(intercept)
-    return array
-
-
-def _functional_item(ds, keyword: str):
-    for groups in ("SharedFunctionalGroupsSequence", "PerFrameFunctionalGroupsSequence"):
-        sequence = ds.get(groups)
-        if sequence and keyword in sequence[0] and sequence[0][keyword].value:
-            return sequence[0][keyword].value[0]
-    return None
-
-
-def _first(value) -> float | None:
-    if value is None:
-        return None
-    try:
-        if not isinstance(value, (str, bytes)) and hasattr(value, "__len__"):
-            value = value[0] if len(value) else None
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _spacing(spacing) -> str:
-    try:
-        values = [float(v) for v in spacing or ()]
-    except (TypeError, ValueError):
-        return ""
-    return " x ".join(f"{v:g}" for v in values) if values and all(v > 0 for v in values) else ""
-
-
-def _text(value) -> str:
-    return "" if value is None else str(value).strip()
+def _rescale(ds, frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rescale slope and intercept per frame, each of shape (1,) or (frames,), float32."""
+    items = [ds]
+    if not has(ds, "RescaleSlope") and not has(ds, "RescaleIntercept"):
+        shared = functional_item(ds, "PixelValueTransformationSequence", shared_only=True)
+        per_frame = ds.get("PerFrameFunctionalGroupsSequence")
+        if shared is not None:
+            items = [shared]
+        elif per_frame and len(per_frame) == frames:
+            items = [(group.get("PixelValueTransformationSequence") or [ds])[0]
+                     for group in per_frame]
+    slopes = np.array([(numbers(item, "RescaleSlope") or [1.0])[0] for item in items],
+                      dtype=np.float32)
+    intercepts = np.array([(numbers(item, "RescaleIntercept") or [0.0])[0] for item in items],
+                          dtype=np.float32)
+    return slopes, intercepts
 
 
 def _sop_class_name(ds) -> str:
     uid = ds.get("SOPClassUID")
     name = getattr(uid, "name", "") if uid is not None else ""
-    return f"a {name}" if name and name != str(uid) else "no Pixel Data element"
+    return f"it is a {name} object" if name and name != str(uid) else "no Pixel Data element"
 
 
 def _short(exc: BaseException) -> str:

@@ -7,7 +7,7 @@ from medcore.errors import InvalidUploadError
 from medcore.imaging.dicom import dataset_to_scan, read_dataset
 from medcore.imaging.raster import load_raster
 from medcore.imaging.scan import Scan
-from medcore.imaging.sources import EXPECTED, not_a_scan, read_source, sniff
+from medcore.imaging.sources import EXPECTED, local_file_head, not_a_scan, read_source, sniff
 
 
 def load_scan(source: Any, *, filename: str | None = None) -> Scan:
@@ -33,6 +33,12 @@ def load_scan(source: Any, *, filename: str | None = None) -> Scan:
         fix it. No other exception escapes.
     """
     try:
+        local = local_file_head(source)
+        if local is not None and sniff(local[1]) in ("dicom", "dicom-no-preamble"):
+            path, head = local
+            return dataset_to_scan(read_dataset(path, filename or path.name,
+                                                has_preamble=sniff(head) == "dicom"),
+                                   filename or path.name)
         data, name = read_source(source, filename)
         kind = sniff(data)
         if kind in ("dicom", "dicom-no-preamble"):

@@ -92,6 +92,23 @@ def read_source(source: Any, filename: str | None = None) -> tuple[bytes, str]:
                              "binary file object holding " + EXPECTED + ".")
 
 
+def local_file_head(source: Any, size: int = 512) -> tuple[Path, bytes] | None:
+    """For a path to an existing file: the path and its first ``size`` bytes; else None.
+
+    Lets a DICOM file on disk be parsed straight from the file (one copy of its pixel data fewer).
+    """
+    if not isinstance(source, (str, os.PathLike)):
+        return None
+    path = Path(source)
+    try:
+        if not path.is_file():
+            return None
+        with path.open("rb") as handle:
+            return path, handle.read(size)
+    except OSError:
+        return None
+
+
 def looks_like_dataset_without_preamble(data: bytes) -> bool:
     """True when ``data`` starts like a DICOM data set written without the preamble and 'DICM'.
 

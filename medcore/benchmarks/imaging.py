@@ -1,0 +1,66 @@
+"""Scan loading figures: ``load_scan`` against pydicom's own reading, and the import time.
+
+``scan_load_ms``: median ``load_scan`` of the 512 x 512 CT slice ``693_UNCR.dcm`` (pydicom-data);
+``pydicom_load_ms``: ``dcmread`` + ``pixel_array`` + ``apply_modality_lut`` on the same file;
+``scan_load_ratio``: their ratio (target <= 1.2, and ``scan_load_ms`` <= 30);
+``import_ms`` / ``import_cpu_ms``: ``import medcore.imaging`` timed (wall / CPU) inside a fresh
+interpreter (median of 5).
+"""
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from medcore.benchmarks import median_ms
+
+SAMPLE = "693_UNCR.dcm"
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _import_ms(module: str, repeats: int = 5) -> tuple[float, float]:
+    """Median wall and CPU time (ms) of ``import module`` inside fresh interpreters.
+
+    On a loaded machine the wall time includes waiting for a core; the CPU time does not.
+    """
+    code = ("import time; wall, cpu = time.perf_counter(), time.process_time(); import "
+            + module + "; print((time.perf_counter() - wall) * 1000.0, "
+            "(time.process_time() - cpu) * 1000.0)")
+    walls, cpus = [], []
+    for _ in range(repeats):
+        result = subprocess.run([sys.executable, "-c", code], check=True, cwd=_ROOT,
+                                capture_output=True, text=True)
+        wall, cpu = result.stdout.strip().splitlines()[-1].split()
+        walls.append(float(wall))
+        cpus.append(float(cpu))
+    return round(statistics.median(walls), 1), round(statistics.median(cpus), 1)
+
+
+def run(*, data: Any = None) -> dict[str, Any]:
+    """Measure the figures above; ``data`` is unused (the sample comes from pydicom-data)."""
+    import pydicom
+    from pydicom.data import get_testdata_file
+    from pydicom.pixels import apply_modality_lut
+
+    from medcore.imaging import load_scan
+
+    path = get_testdata_file(SAMPLE, download=False)
+    if path is None:
+        return {"imaging_skipped": f"{SAMPLE} not found: pip install pydicom-data"}
+
+    def with_pydicom():
+        ds = pydicom.dcmread(path)
+        return apply_modality_lut(ds.pixel_array, ds)
+
+    pydicom_ms = median_ms(with_pydicom, repeats=50, warmup=5)
+    scan_ms = median_ms(lambda: load_scan(path), repeats=50, warmup=5)
+    import_wall, import_cpu = _import_ms("medcore.imaging")
+    return {
+        "scan_load_ms": scan_ms,
+        "pydicom_load_ms": pydicom_ms,
+        "scan_load_ratio": round(scan_ms / pydicom_ms, 3),
+        "import_ms": import_wall,
+        "import_cpu_ms": import_cpu,
+    }
