@@ -42,8 +42,10 @@ DELIMITERS = (",", ";", "\t", "|")
 #: Upper limits that keep a page responsive.
 MAX_ROWS = 100_000
 MAX_BYTES = 50 * 1024 * 1024
-ROW_CONVENTION = "rows are numbered as in a spreadsheet: the header is row 1, the first record row 2"
-_FIX = "Correct these cells, or download the template CSV for this schema and copy your data into it."
+ROW_CONVENTION = ("rows are numbered as in a spreadsheet: the header is row 1, the first record "
+                  "row 2")
+_FIX = ("Correct these cells, or download the template CSV for this schema and copy your data "
+        "into it.")
 _TRUE = {"1", "1.0", "yes", "y", "true", "t"}
 _FALSE = {"0", "0.0", "no", "n", "false", "f"}
 
@@ -241,7 +243,7 @@ class _Problems:
             f"{received} does not match the '{self.schema.name}' schema "
             f"[{self.schema.title}]: {count}{where}:\n"
             + "\n".join(f"- {line}" for line in lines)
-            + ("\nCorrect these values and submit again." if self.single else f"\n{_FIX}"))
+            + "\n\n" + ("Correct these values and submit again." if self.single else _FIX))
 
 
 def _texts(cells: pd.Series) -> pd.Series:
@@ -519,7 +521,8 @@ def _missing_text(missing: list[str], extra: list[str], schema: Schema, header: 
         close = difflib.get_close_matches(_normalise(name), [_normalise(e) for e in extra], n=1,
                                           cutoff=0.75)
         if close:
-            hints.append(f"{name!r} (the file has {next(e for e in extra if _normalise(e) == close[0])!r})")
+            found = next(e for e in extra if _normalise(e) == close[0])
+            hints.append(f"{name!r} (the file has {found!r})")
     text = (f"missing required column{'s' if len(missing) > 1 else ''} "
             f"({len(missing)} of {sum(c.required for c in schema.columns)}): "
             f"{_names_text(missing)}")
@@ -634,16 +637,16 @@ def summarise(frame: pd.DataFrame, schema: Schema | str) -> pd.DataFrame:
     Returns
     -------
     DataFrame, one row per schema column: ``column`` (name with unit), ``kind``, ``count``
-    (filled cells), ``missing``, ``min``, ``median``, ``max`` (numeric columns) and ``values``
-    (counts per category / 0-1 value, or the number of distinct identifiers).
+    (filled cells), ``missing``, ``values`` (counts per category / 0-1 value, or the number of
+    distinct identifiers) and ``min``, ``median``, ``max`` (numeric columns).
     """
     schema = get_schema(schema)
     rows = []
     for column in schema.columns:
         values = frame[column.name]
         row = {"column": column.label, "kind": column.kind, "count": int(values.notna().sum()),
-               "missing": int(values.isna().sum()), "min": np.nan, "median": np.nan,
-               "max": np.nan, "values": ""}
+               "missing": int(values.isna().sum()), "values": "", "min": np.nan,
+               "median": np.nan, "max": np.nan}
         if column.kind == "id":
             row["values"] = f"{values.nunique()} distinct"
         elif column.kind in ("category", "binary") or column.levels:

@@ -248,8 +248,9 @@ def test_value_outside_plausible_range(schema, column, value, limits):
 def test_category_not_allowed_and_case_insensitive_match():
     frame = _template_frame("pbc_visits")
     frame["sex"] = ["F", "M", "female"]
-    with pytest.raises(DataValidationError, match=r"'sex': not an allowed category in row 4 "
-                                                  r"\(received 'female'\); expected one of 'f', 'm'"):
+    with pytest.raises(DataValidationError,
+                       match=r"'sex': not an allowed category in row 4 "
+                             r"\(received 'female'\); expected one of 'f', 'm'"):
         load_records(_csv(frame), "pbc_visits")
     frame = _template_frame("rotterdam")
     frame["size"] = ["big", "<=20", "-3"]
@@ -374,7 +375,7 @@ def test_rows_text():
 
 def test_import_loads_neither_tensorflow_nor_streamlit():
     code = ("import sys, medcore.records, medcore.schemas\n"
-            "print('tensorflow' in sys.modules, 'keras' in sys.modules, 'streamlit' in sys.modules)")
+            "print(*(m in sys.modules for m in ('tensorflow', 'keras', 'streamlit')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60)
     assert result.stdout.split() == ["False", "False", "False"], result.stderr

@@ -126,7 +126,8 @@ def schema_form(schema: Schema, *, defaults: Mapping[str, Any],
         are shown with ``st.error``).
     """
     features = [c for c in schema.columns if c.kind != "id"]
-    groups = dict(groups if groups is not None else schema.groups) or {"": [c.name for c in features]}
+    groups = dict(groups if groups is not None else schema.groups)
+    groups = groups or {"": [c.name for c in features]}
     grouped = {name for names in groups.values() for name in names}
     rest = [c.name for c in features if c.name not in grouped]
     if rest:
