@@ -603,19 +603,20 @@ def out_of_range(frame: pd.DataFrame,
 
     Returns
     -------
-    list of str, one per column with values outside its range (empty when all are inside).
+    list of str, one per column with values outside its range (empty when all are inside), in
+    the frame's column order.
     """
     rows = frame.attrs.get("rows")
     if rows is None or len(rows) != len(frame):
         rows = list(range(1, len(frame) + 1))
     word = "row" if "rows" in frame.attrs else "record"
     warnings = []
-    for name, limits in ranges.items():
-        if name not in frame.columns:
-            continue
-        low, high = as_range(limits)
+    for name in [c for c in frame.columns if c in ranges]:     # in the frame's column order
+        low, high = as_range(ranges[name])
         values = pd.to_numeric(frame[name], errors="coerce").to_numpy(float)
-        outside = np.isfinite(values) & ((values < low) | (values > high))
+        # A relative tolerance, as cards may hold float32-rounded limits (6.802 -> 6.80200005).
+        outside = np.isfinite(values) & ((values < low - 1e-6 * abs(low))
+                                         | (values > high + 1e-6 * abs(high)))
         if not outside.any():
             continue
         span = f"the training range {_number_text(low)} to {_number_text(high)}"

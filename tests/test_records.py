@@ -390,3 +390,10 @@ def test_per_patient_values_must_agree_between_visits():
                        match=r"'sex' differs between rows of the same patient \(same 'id'\) in "
                              r"rows 2, 3; expected one value per patient"):
         load_records(_csv(frame), "pbc_visits")
+
+
+def test_out_of_range_tolerates_float32_rounded_card_limits():
+    frame = validate_values(example_values("wdbc") | {"area error": 6.802}, "wdbc")
+    limits = {"area error": [float(np.float32(6.802)), 542.2]}       # 6.80200004...
+    assert out_of_range(frame, limits) == []
+    assert out_of_range(frame, {"area error": [6.81, 542.2]}) != []

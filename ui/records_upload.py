@@ -63,8 +63,11 @@ def _show_records(frame: pd.DataFrame, schema: Schema) -> None:
                f"against the '{schema.name}' schema.", icon=":material/check_circle:")
     for note in frame.attrs.get("notes", []):
         st.caption(note.capitalize() + ".")
-    for warning in out_of_range(frame, _training_ranges(schema.name)):
-        st.warning(f"Outside the model's training data: {warning}.", icon=":material/warning:")
+    warnings = out_of_range(frame, _training_ranges(schema.name))
+    if warnings:
+        st.warning(f"Values outside the training data of `{SCHEMA_MODELS[schema.name]}` "
+                   "(accepted, but its predictions for these rows deserve extra caution):\n"
+                   + "\n".join(f"- {w}" for w in warnings), icon=":material/warning:")
     shown = frame.rename(columns={c.name: c.label for c in schema.columns})
     rows = frame.attrs.get("rows")
     if rows is not None and len(rows) == len(frame):

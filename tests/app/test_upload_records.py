@@ -104,3 +104,19 @@ def test_pbcseq_with_missing_values(app):
     assert not app.exception and not app.error
     assert len(app.session_state[state.RECORDS]["pbc_visits"]) == 60
     assert any("ignored 3 columns" in c.value.lower() for c in app.caption)
+
+
+def test_training_range_warnings_for_wdbc(app):
+    from sklearn.datasets import load_breast_cancer
+
+    from medcore import registry
+
+    if not registry.is_available("breast_cancer_fnn"):
+        pytest.skip("breast_cancer_fnn is not shipped: no training ranges to compare with")
+    data = load_breast_cancer(as_frame=True).data.to_csv(index=False).encode()
+    app.run()
+    app.file_uploader(key="records_file").set_value(("wdbc.csv", data, "text/csv")).run()
+    assert not app.exception and not app.error
+    assert len(app.session_state[state.RECORDS]["wdbc"]) == 569
+    assert len(app.warning) == 1
+    assert "outside the training data of `breast_cancer_fnn`" in app.warning[0].value
