@@ -14,7 +14,7 @@ NAMES = ("bili", "albumin", "protime")
 
 def _gru(grid=4):
     keras.utils.set_random_seed(0)
-    inputs = keras.Input((6, len(NAMES)))
+    inputs = keras.Input((None, len(NAMES)))
     x = keras.layers.Masking(0.0)(inputs)
     x = keras.layers.GRU(8)(x)
     outputs = keras.layers.Dense(grid, activation="sigmoid")(x)
@@ -57,8 +57,15 @@ def test_global_explanation_and_errors():
     g = explainer.explain_global(_sequences(4, seed=3))
     assert g.attributions.shape == (4, len(NAMES)) == g.values.shape
     assert np.all(g.values != 0.0)  # last real visit, never padding
-    with pytest.raises(ValueError, match="expected \\(6, 3\\)"):
-        explainer.explain(np.ones((5, 3)))
+    with pytest.raises(ValueError, match="expected 3 \\(bili, albumin, protime\\)"):
+        explainer.explain(np.ones((5, 2)))
+    shorter = explainer.explain(np.ones((4, 3)))  # padded to the background's 6 visits
+    assert shorter.attributions.shape == (6, 3) and np.all(shorter.attributions[4:] == 0)
+    longer = explainer.explain(np.ones((8, 3)))  # the background is padded to 8 visits
+    assert longer.attributions.shape == (8, 3) and longer.extras["visit_mask"].all()
+    with_nan = np.ones((4, 3))
+    with_nan[0, 0] = np.nan
+    assert np.isfinite(explainer.explain(with_nan).attributions).all()
     with pytest.raises(ValueError, match="has 4 output columns"):
         select_output(_gru(), 7)
     assert visit_mask(np.array([[1.0, 0.0], [0.0, 0.0]])).tolist() == [True, False]

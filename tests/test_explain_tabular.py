@@ -95,7 +95,7 @@ def test_bad_inputs_are_refused_with_a_fix():
         explainer.explain(np.zeros(4))
     with pytest.raises(ValueError, match="does not end in a sigmoid"):
         logit_model(_net("linear"))
-    with pytest.raises(ValueError, match="finite number >= 0"):
+    with pytest.raises(ValueError, match="finite and >= 0"):
         survival_at_horizon_model(_net("linear"), -1.0)
 
 

@@ -68,6 +68,9 @@ class SequenceExplainer:
         Labels copied into every :class:`Explanation`.
     nsamples, seed : int
         Expected-gradients samples per explanation and their seed (deterministic explanations).
+    time_feature : str, optional
+        A feature holding each visit's time in years since the first visit; copied into
+        ``extras["visit_years"]`` so the words can say "the visit at 2.1 years".
 
     Attributes
     ----------
@@ -77,7 +80,8 @@ class SequenceExplainer:
 
     def __init__(self, model: Any, *, feature_names: Sequence[str], mask_value: float = 0.0,
                  model_name: str = "", output_name: str = "model output",
-                 output_unit: str = "", nsamples: int = 200, seed: int = 0) -> None:
+                 output_unit: str = "", nsamples: int = 200, seed: int = 0,
+                 time_feature: str | None = None) -> None:
         self.model = model
         self.feature_names = tuple(feature_names)
         self.mask_value = mask_value
@@ -86,6 +90,7 @@ class SequenceExplainer:
         self.output_unit = output_unit
         self.nsamples = nsamples
         self.seed = seed
+        self.time_feature = time_feature
 
     def fit(self, background: np.ndarray) -> SequenceExplainer:
         """Keep ``background`` sequences (training patients, raw units) and build the explainer.
@@ -102,9 +107,10 @@ class SequenceExplainer:
             raise ValueError(f"The background has shape {background.shape}; expected (n, visits, "
                              f"{len(self.feature_names)}) padded with {self.mask_value}.")
         self.background_ = background
+        self.fixed_model_ = _fixed_length(self.model, background.shape[1])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.explainer_ = shap.GradientExplainer(self.model, background,
+            self.explainer_ = shap.GradientExplainer(self.fixed_model_, background,
                                                      batch_size=self.nsamples)
         return self
 
@@ -139,10 +145,10 @@ class SequenceExplainer:
             The sequence's shape differs from the background's ``(visits, n_features)``.
         """
         x = as_batch(sequence, 2, "visit sequence (visits, features)")[:1]
-        if x.shape[1:] != self.background_.shape[1:]:
-            raise ValueError(f"The sequence has shape {x.shape[1:]}, expected "
-                             f"{self.background_.shape[1:]} (visits, features), padded with "
-                             f"{self.mask_value}.")
+        if x.shape[2] != self.background_.shape[2]:
+            raise ValueError(f"The sequence has {x.shape[2]} features per visit, expected "
+                             f"{self.background_.shape[2]} ({', '.join(self.feature_names)}).")
+        x = self._prepare(x)
         aligned = self.aligned_background(x[0])
         # The shap explainer keeps its background in ``data``; swapping it keeps the compiled
         # gradient function (building a new explainer per patient would retrace it).
@@ -165,19 +171,60 @@ class SequenceExplainer:
             method=f"shap.GradientExplainer (nsamples={self.nsamples}, visit-aligned background)",
             kind="sequence", model_name=self.model_name, output_name=self.output_name,
             output_unit=self.output_unit, residual=residual_of(output, base, attributions),
-            extras={"visit_mask": present})
+            extras=self._extras(x[0], present))
+
+    def _extras(self, x: np.ndarray, present: np.ndarray) -> dict:
+        extras: dict = {"visit_mask": present}
+        if self.time_feature in self.feature_names:
+            extras["visit_years"] = x[:, self.feature_names.index(self.time_feature)].astype(float)
+        return extras
+
+    def _prepare(self, x: np.ndarray) -> np.ndarray:
+        """Pad ``x`` or the background to a common number of visits; fill never-measured (NaN)
+        values with the background's median over real visits (gradients need finite inputs)."""
+        visits = max(x.shape[1], self.background_.shape[1])
+        fixed = self.model.inputs[0].shape[1]
+        if fixed is not None and visits > fixed:
+            raise ValueError(f"The sequence has {x.shape[1]} visits but the model takes at most "
+                             f"{fixed}; keep the latest {fixed} visits.")
+        if self.background_.shape[1] < visits:  # a longer history: refit on a padded background
+            self.fit(_pad_visits(self.background_, visits, self.mask_value))
+        x = _pad_visits(x, visits, self.mask_value)
+        if np.isnan(x).any():
+            real = self.background_[visit_mask(self.background_, self.mask_value)]
+            x = np.where(np.isnan(x), np.nanmedian(real, axis=0), x).astype(np.float32)
+        return x
 
     def explain_global(self, sequences: np.ndarray) -> GlobalExplanation:
         """Explain many sequences; attributions summed over visits, values = last real visit."""
         sequences = as_batch(sequences, 2, "visit sequence")
         explanations = [self.explain(s) for s in sequences]
-        values = np.stack([_last_visit(s, self.mask_value) for s in sequences])
+        values = np.stack([_last_visit(e.values, self.mask_value) for e in explanations])
         return GlobalExplanation(
             attributions=np.stack([e.by_feature for e in explanations]), values=values,
             outputs=np.array([e.output for e in explanations]),
             base_value=float(np.mean([e.base_value for e in explanations])),
             feature_names=self.feature_names, method=explanations[0].method,
             model_name=self.model_name, output_name=self.output_name)
+
+
+def _fixed_length(model: Any, visits: int) -> Any:
+    """``model`` behind an input of fixed length ``visits`` (shap reshapes inputs to the model's
+    declared input shape, so a ``(None, visits, features)`` input with ``visits=None`` fails)."""
+    import keras
+
+    declared = model.inputs[0].shape
+    if declared[1] is not None:
+        return model
+    inputs = keras.Input((visits, declared[2]), name="visits")
+    return keras.Model(inputs, model(inputs), name=f"{model.name}_fixed{visits}")
+
+
+def _pad_visits(x: np.ndarray, visits: int, mask_value: float) -> np.ndarray:
+    if x.shape[1] >= visits:
+        return x
+    pad = np.full((x.shape[0], visits - x.shape[1], x.shape[2]), mask_value, dtype=x.dtype)
+    return np.concatenate([x, pad], axis=1)
 
 
 def _last_visit(sequence: np.ndarray, mask_value: float) -> np.ndarray:

@@ -91,6 +91,7 @@ class TabularExplainer:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if self.method == "deep":
+                _register_deep_handlers()
                 self.explainer_ = shap.DeepExplainer(self.model, background)
                 self.base_value_ = float(np.ravel(np.asarray(self.explainer_.expected_value))[0])
             else:
@@ -138,6 +139,15 @@ class TabularExplainer:
             method=self.method_label_, model_name=self.model_name, output_name=self.output_name)
 
 
+def _register_deep_handlers() -> None:
+    """Teach DeepExplainer the element-wise ops our preprocessing layers use (``log1p`` of skewed
+    counts, ``log``): both are monotone 1-d nonlinearities, handled by its rescale rule."""
+    from shap.explainers._deep import deep_tf
+
+    for op in ("Log1p", "Log"):
+        deep_tf.op_handlers.setdefault(op, deep_tf.nonlinearity_1d(0))
+
+
 def logit_model(model: Any) -> Any:
     """The log-odds model under a probability model whose last step is a sigmoid.
 
@@ -165,28 +175,33 @@ def logit_model(model: Any) -> Any:
                      f"{type(last).__name__}); explain its output directly instead.")
 
 
-def survival_at_horizon_model(log_risk_model: Any, cumulative_baseline_hazard: float) -> Any:
+def survival_at_horizon_model(log_risk_model: Any,
+                              cumulative_baseline_hazard: float | Sequence[float]) -> Any:
     """Wrap a Cox log-risk model into ``S(t | x) = exp(-H0(t) * exp(log-risk(x)))``.
 
     Parameters
     ----------
     log_risk_model : keras.Model
-        ``(n, n_features) -> (n, 1)`` log-risk.
-    cumulative_baseline_hazard : float
-        Breslow ``H0(t)`` at the horizon ``t`` (``S0(t) = exp(-H0(t))``).
+        ``(n, n_features) -> (n, k)`` log-risk (``k`` members of an ensemble, or 1).
+    cumulative_baseline_hazard : float or sequence of k floats
+        Breslow ``H0(t)`` at the horizon ``t`` (``S0(t) = exp(-H0(t))``), one per member; the
+        wrapped model returns the members' mean survival, shape ``(n, 1)``.
 
     Raises
     ------
     ValueError
-        ``cumulative_baseline_hazard`` is negative or not finite.
+        A hazard is negative or not finite.
     """
     import keras
 
     from medcore.explain.heads import SurvivalAtHorizon
 
-    h0 = float(cumulative_baseline_hazard)
-    if not np.isfinite(h0) or h0 < 0:
-        raise ValueError(f"The cumulative baseline hazard must be a finite number >= 0, got {h0}. "
-                         "Pass H0(t) = -log S0(t) from the model's Breslow baseline.")
-    survival = SurvivalAtHorizon(h0, name="survival_at_horizon")(log_risk_model.outputs[0])
-    return keras.Model(_single(log_risk_model.inputs), survival, name=f"{log_risk_model.name}_survival")
+    hazards = np.atleast_1d(np.asarray(cumulative_baseline_hazard, dtype=float))
+    if not np.all(np.isfinite(hazards)) or np.any(hazards < 0):
+        raise ValueError(f"The cumulative baseline hazard must be finite and >= 0, got "
+                         f"{hazards.tolist()}. Pass H0(t) = -log S0(t) from the model's Breslow "
+                         "baseline.")
+    survival = SurvivalAtHorizon(hazards.tolist(), name="survival_at_horizon")(
+        log_risk_model.outputs[0])
+    return keras.Model(_single(log_risk_model.inputs), survival,
+                       name=f"{log_risk_model.name}_survival")

@@ -177,9 +177,10 @@ def _visit_sentence(e: Explanation) -> str:
     if visits.size == 0:
         return ""
     best = visits[np.argmax(np.abs(by_visit[visits]))]
-    days = e.extras.get("visit_days")
-    when = (f"the visit on day {_number(days[best])}" if days is not None
-            else f"visit {int(np.searchsorted(visits, best)) + 1} of {visits.size}")
+    years = e.extras.get("visit_years")
+    when = f"visit {int(np.searchsorted(visits, best)) + 1} of {visits.size}"
+    if years is not None:
+        when += f" (at {float(years[best]):.1f} years)"
     return (f"Of the {visits.size} visits, {when} weighed most "
             f"({format_contribution(by_visit[best], e.output_unit)}); biomarker values quoted "
             "are from the last visit.")
