@@ -76,6 +76,11 @@ def decode_pixels(ds, name: str) -> tuple[np.ndarray, str]:
 
     if not any(keyword in ds for keyword in _PIXEL_KEYWORDS):
         kind = _sop_class_name(ds)
+        if "Image Storage" in kind or "Rows" in ds:
+            raise InvalidUploadError(
+                f"{name} is a DICOM image file whose pixel data is missing ({kind}): it was "
+                "truncated, or its pixel data was removed; expected a complete DICOM image. "
+                "Export or copy the file again and check its size.")
         raise InvalidUploadError(
             f"{name} is a DICOM file with no pixel data ({kind}); expected a DICOM image such "
             "as a CT, MR or radiograph. Upload the image files, not a report, plan, index "
@@ -237,7 +242,7 @@ def _rescale(ds, frames: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _sop_class_name(ds) -> str:
-    uid = ds.get("SOPClassUID")
+    uid = ds.get("SOPClassUID") or ds.file_meta.get("MediaStorageSOPClassUID")
     name = getattr(uid, "name", "") if uid is not None else ""
     return f"it is a {name} object" if name and name != str(uid) else "no Pixel Data element"
 
