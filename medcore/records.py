@@ -261,7 +261,9 @@ def _check_column(column: Column, cells: pd.Series, rows: np.ndarray,
     missing = np.fromiter((len(t) <= 4 and t.lower() in MISSING_TOKENS for t in text),
                           dtype=bool, count=len(text))
     if missing.any() and not column.allow_missing:
-        problems.add(f"{label}: empty cells {problems.at(rows[missing])}; expected a value in "
+        problems.add(f"{label}: no value; expected one (this field may not be left empty)"
+                     if problems.single else
+                     f"{label}: empty cells {problems.at(rows[missing])}; expected a value in "
                      "every row (this column does not allow missing values)")
     if column.kind == "id":
         return text.where(~missing, np.nan).astype(object)

@@ -58,6 +58,13 @@ def _help(column: Column, training_ranges: Mapping[str, Sequence[float]] | None)
 def _widget(column: Column, default: Any, help_text: str, key: str) -> Any:
     """One input for one column; returns the widget's value."""
     missing = default is None or (isinstance(default, float) and math.isnan(default))
+    if not missing and column.kind in ("float", "int") and not column.levels:
+        low = -math.inf if column.minimum is None else column.minimum
+        high = math.inf if column.maximum is None else column.maximum
+        try:
+            missing = not low <= float(default) <= high    # an impossible default starts empty
+        except (TypeError, ValueError):
+            missing = True
     if column.kind == "category" or column.levels:
         options = list(column.categories or column.levels)
         if column.allow_missing:

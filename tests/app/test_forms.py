@@ -52,7 +52,7 @@ def test_missing_required_value_shows_error_and_returns_none():
     assert not at.exception
     at.button(key="t_submit").click().run()
     assert not at.exception
-    assert at.error and "'bili (mg/dl)': empty cells" in at.error[0].value
+    assert at.error and "'bili (mg/dl)': no value" in at.error[0].value
     assert "values" not in at.session_state
     # allow_missing binaries are selectboxes with "unknown"; edema offers its three levels only
     assert at.selectbox(key="t_edema").options == ["0.0", "0.5", "1.0"]
@@ -68,3 +68,12 @@ def test_card_style_ranges_in_help_and_warnings():
     assert [w.value for w in at.warning] == [
         "age = 19 is below the training range 21 to 80: the model saw no such patients, so "
         "treat its output with extra caution"]
+
+
+def test_impossible_default_starts_empty_instead_of_raising():
+    at = _app("rotterdam", defaults={"age": 300.0, "nodes": "many"}).run()
+    assert not at.exception
+    assert at.number_input(key="t_age").value is None
+    at.button(key="t_submit").click().run()
+    assert not at.exception
+    assert "'age (years)': no value; expected one" in at.error[0].value
