@@ -1,9 +1,119 @@
-"""Page section for the `pbc_rnn` model."""
+"""Survival page, dynamic half: PBC prognosis updated with every visit (``pbc_rnn``).
+
+The history comes from one of the patients held out of the shipped model, or from a visits CSV
+validated on the Upload page (``st.session_state[ui.state.RECORDS]["pbc_visits"]``). The chosen
+history is stored in ``st.session_state[ui.state.PBC_HISTORY]`` after its checks pass.
+"""
 from __future__ import annotations
 
-from ui import common
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from medcore.datasets.pbc import DAYS_PER_YEAR, check_visit_sequences
+from medcore.errors import MedcoreError
+from medcore.models import pbc_rnn
+from medcore.plots import sequences as plots
+from ui import common, state
+
+MODEL = pbc_rnn.NAME
+EXAMPLE = "Example patient (held out of training)"
+UPLOADED = "Uploaded visits (Upload page)"
+HORIZON = 5.0
+
+
+@st.cache_data(show_spinner=False)
+def _demo_visits() -> pd.DataFrame:
+    return pbc_rnn.demo_visits()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _predict(history: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Curves after each visit (cached on the history's content)."""
+    return pbc_rnn.survival_by_visit(common.load_model(MODEL), history)
+
+
+def _choose_history() -> tuple[pd.DataFrame | None, list[str]]:
+    """The visits of one patient, checked; ``(None, [])`` when there is nothing to show."""
+    source = st.radio("Visits from", [EXAMPLE, UPLOADED], horizontal=True,
+                      key="pbc_source")
+    if source == EXAMPLE:
+        try:
+            visits = _demo_visits()
+        except MedcoreError as exc:
+            common.show_error(exc)
+            return None, []
+        st.caption("These 12 patients (6 who died, 6 who did not) were kept out of the shipped "
+                   "model's training; the model never saw them.")
+    else:
+        visits = (st.session_state.get(state.RECORDS) or {}).get("pbc_visits")
+        if visits is None:
+            st.info("No visits uploaded yet. Upload a CSV with the **PBC visits** schema on the "
+                    "Upload page (one row per visit, patients identified by `id`), then come "
+                    "back here.")
+            return None, []
+    try:
+        warnings = check_visit_sequences(visits, required=pbc_rnn.REQUIRED_COLUMNS)
+    except MedcoreError as exc:
+        common.show_error(exc)
+        return None, []
+    ids = list(pd.unique(visits["id"]))
+    patient = st.selectbox("Patient", ids, key=f"pbc_patient_{source == EXAMPLE}",
+                           format_func=lambda i: f"patient {i}")
+    history = visits[visits["id"] == patient].sort_values("day").reset_index(drop=True)
+    history.attrs = {}
+    tag = f"(patient {patient})"
+    return history, [w for w in warnings if tag in w]
+
+
+def _sentence(survival: float, k: int, day: float) -> str:
+    per_100 = int(round(100 * survival))
+    return (f"From visits 1 to {k} (the last on day {day:g}, year {day / DAYS_PER_YEAR:.1f}), "
+            f"about **{per_100} of 100** patients like this one are predicted to be alive "
+            f"{HORIZON:g} years after that visit.")
 
 
 def render() -> None:
-    if common.model_unavailable("pbc_rnn"):
+    """The PBC tab of the Survival page."""
+    st.subheader("Primary biliary cholangitis: prognosis after each visit")
+    st.caption("Death is the event; a liver transplant counts as censoring (follow-up ends).")
+    if common.model_unavailable(MODEL):
         return
+    history, warnings = _choose_history()
+    if history is None:
+        return
+    for warning in warnings:
+        st.warning(warning)
+    try:
+        times, by_visit, days = _predict(history)
+    except MedcoreError as exc:
+        common.show_error(exc)
+        return
+    st.session_state[state.PBC_HISTORY] = history
+
+    n_visits = len(days)
+    if n_visits > 1:
+        k = st.slider("As of visit k", 1, n_visits, n_visits, key="pbc_as_of_visit",
+                      help="Predict from visits 1..k only; earlier predictions are faded.")
+    else:
+        k = 1
+    five_year = pbc_rnn.survival_at(times, by_visit, HORIZON)
+    st.markdown(_sentence(float(five_year[k - 1]), k, float(days[k - 1])))
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown("**Predicted survival after visit k**")
+        st.plotly_chart(plots.survival_as_of_visit(times, by_visit, days, k),
+                        key="pbc_curve", width="stretch")
+    with right:
+        st.markdown(f"**{HORIZON:g}-year survival predicted after each visit**")
+        st.plotly_chart(plots.survival_after_each_visit(days, five_year, horizon=HORIZON,
+                                                        as_of_visit=k),
+                        key="pbc_five_year", width="stretch")
+    st.markdown("**Laboratory trajectories** (visits after k faded)")
+    st.plotly_chart(plots.biomarker_trajectories(history, as_of_visit=k),
+                    key="pbc_trajectories", width="stretch")
+    with st.expander("Visits used"):
+        st.dataframe(history.drop(columns=["futime", "status", "event", "time_from_visit"],
+                                  errors="ignore"), hide_index=True, key="pbc_visits_table")
+    common.model_card_expander(MODEL)
+    common.disclaimer()

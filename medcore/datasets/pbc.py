@@ -100,8 +100,9 @@ def check_visit_sequences(visits: pd.DataFrame, *, required: list[str] | None = 
                           ) -> list[str]:
     """Check the sequence structure of a visits table; return warnings.
 
-    Rows are numbered from 1 in the order received (row 1 is the first data row under the CSV
-    header).
+    Rows are named by ``visits.attrs["rows"]`` (the spreadsheet row numbers that
+    :func:`medcore.records.load_records` attaches) when present, else numbered from 1 in the order
+    received.
 
     Parameters
     ----------
@@ -131,11 +132,15 @@ def check_visit_sequences(visits: pd.DataFrame, *, required: list[str] | None = 
         raise DataValidationError("The visits table has no rows; expected one row per visit.")
     day = pd.to_numeric(visits["day"], errors="coerce").to_numpy()
     ids = visits["id"].to_numpy()
+    names = visits.attrs.get("rows")
+    if names is None or len(names) != len(visits):
+        names = np.arange(1, len(visits) + 1)
+    names = np.asarray(names)
     bad = np.flatnonzero(~np.isfinite(day) | (day < 0))  # day is NaN where not a number
     if bad.size:
         row = int(bad[0])
         raise DataValidationError(
-            f"Row {row + 1} (patient {ids[row]}): day is {str(visits['day'].iloc[row])!r}; expected "
+            f"Row {names[row]} (patient {ids[row]}): day is {str(visits['day'].iloc[row])!r}; expected "
             "the number of days since the patient's first visit (0 or more).")
     warnings: list[str] = []
     positions = pd.Series(np.arange(len(visits))).groupby(pd.Series(ids).to_numpy(), sort=False)
@@ -146,18 +151,18 @@ def check_visit_sequences(visits: pd.DataFrame, *, required: list[str] | None = 
         if (steps == 0).any():
             k = int(np.flatnonzero(steps == 0)[0]) + 1
             raise DataValidationError(
-                f"Row {rows[k] + 1} (patient {patient}): a second visit on day {days[k]:g} "
-                f"(row {rows[k - 1] + 1} has the same day). Expected one row per visit day; "
+                f"Row {names[rows[k]]} (patient {patient}): a second visit on day {days[k]:g} "
+                f"(row {names[rows[k - 1]]} has the same day). Expected one row per visit day; "
                 "remove or merge the duplicate.")
         if (steps < 0).any():
             k = int(np.flatnonzero(steps < 0)[0]) + 1
             raise DataValidationError(
-                f"Row {rows[k] + 1} (patient {patient}): day {days[k]:g} comes after day "
-                f"{days[k - 1]:g} in row {rows[k - 1] + 1}, out of time order. Expected each "
+                f"Row {names[rows[k]]} (patient {patient}): day {days[k]:g} comes after day "
+                f"{days[k - 1]:g} in row {names[rows[k - 1]]}, out of time order. Expected each "
                 "patient's visits sorted by day; sort the rows by id and day.")
         if rows.size == 1:
             warnings.append(
-                f"Row {rows[0] + 1} (patient {patient}) is the patient's only visit: the "
+                f"Row {names[rows[0]]} (patient {patient}) is the patient's only visit: the "
                 "prediction uses that one visit and no trend can be shown.")
     return warnings
 

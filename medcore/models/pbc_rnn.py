@@ -232,7 +232,8 @@ def survival_times() -> np.ndarray:
 
 def predict_grid(model, x: np.ndarray) -> np.ndarray:
     """Survival on :func:`survival_times` (``S(0) = 1`` prepended), shape (n, K + 1)."""
-    survival = np.asarray(model(np.asarray(x, dtype="float32"), training=False))
+    # predict_on_batch runs a traced (compiled) function: ~1 ms instead of ~100 ms eagerly
+    survival = np.asarray(model.predict_on_batch(np.asarray(x, dtype="float32")))
     return np.concatenate([np.ones((survival.shape[0], 1)), survival], axis=1)
 
 
@@ -353,6 +354,16 @@ def test_inputs(data=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, time, outcome["event"].to_numpy()
 
 
+def training_ranges(visits: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Observed ``{"min", "max"}`` of each numeric input column (flagged, not refused, outside)."""
+    ranges = {}
+    for column in ("day",) + VISIT_COLUMNS:
+        values = pd.to_numeric(visits[column], errors="coerce")
+        if values.notna().any():
+            ranges[column] = {"min": float(values.min()), "max": float(values.max())}
+    return ranges
+
+
 def train(*, data=None, seed: int = 0, models_dir=None) -> dict[str, Any]:
     """Train on all patients but the demo patients, save ``pbc_rnn`` and its card."""
     visits = load_pbcseq(data)
@@ -388,6 +399,7 @@ def train(*, data=None, seed: int = 0, models_dir=None) -> dict[str, Any]:
             "missing_values": ("carried forward within the patient; never measured -> NaN, "
                                "filled inside the model with the training medians"),
             "log_features": list(LOG_FEATURES), "sex": "1 = male, 0 = female",
+            "training_ranges": training_ranges(train_visits),
         },
         "output": {"survival_times_years": EDGES[1:].tolist(),
                    "meaning": "P(alive at t years after the last visit used), death = event, "
