@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 #: Benchmark groups, in the order they run.
-GROUPS: tuple[str, ...] = ("imaging", "cnn", "fnn", "survival", "rnn", "explain", "browser")
+GROUPS: tuple[str, ...] = ("imaging", "records", "cnn", "fnn", "survival", "rnn", "explain",
+                           "browser")
 
 
 def machine() -> dict[str, Any]:
