@@ -1,9 +1,176 @@
-"""The Explanation page's body."""
+"""The Explanation page's body: one tab per model, local explanation first, global on demand.
+
+Explainers are built once per process (``st.cache_resource``); explanations are cached per
+(model, target, input bytes) (``st.cache_data``), and are deterministic (seeded).
+"""
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import streamlit as st
+
+from medcore.errors import MedcoreError
+from ui import common, state
+
+#: (tab title, model, session-state key of the other pages' input, where that input is made).
+SECTIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("Breast aspirate (FNN)", "breast_cancer_fnn", state.WDBC_PATIENT,
+     "score a patient on the Diagnosis page (Tabular tab)"),
+    ("Breast cancer survival (DeepSurv)", "breast_cancer_deepsurv", state.SURVIVAL_PATIENT,
+     "enter a patient on the Survival page"),
+    ("Chest X-ray (CNN)", "pneumonia_cnn", state.SCAN, "upload a scan on the Upload page"),
+    ("Liver visits (RNN)", "pbc_rnn", state.PBC_HISTORY,
+     "choose a patient's visit history on the Survival page"),
+)
+TARGET_LABELS = {"probability": "probability", "log_risk": "log-risk (relative hazard)",
+                 "survival_5y": "5-year survival"}
+GLOBAL_SAMPLE = 100
+
+HOW_TO_READ = """
+**How to read this.** A SHAP value is how much one input moved this prediction away from the
+**average prediction over a sample of training patients** (the *base value*, "average patient").
+Red (positive) pushed the output up, blue (negative) pushed it down; base value + all SHAP values
+= the prediction (the *residual* shows how exactly that holds: 0 for the tabular models, which use
+DeepExplainer; a small Monte-Carlo error for images and visit histories, which use expected
+gradients). Probabilities are in percentage points (pp), the DeepSurv log-risk in log hazard
+ratio. **SHAP describes the model, not the patient's biology**: it is not causal, and changing an
+input in real life need not change the risk as the chart suggests. Grad-CAM shows where the
+network's last convolution looked; it has no sign and no units.
+"""
+
+
+@st.cache_resource(show_spinner=False)
+def _explainer(name: str, target: str) -> Any:
+    from medcore.explain.models import build_explainer
+
+    with st.spinner(f"Preparing the {name} explainer (first use only)..."):
+        return build_explainer(name, target)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _explain(name: str, target: str, x: np.ndarray) -> Any:
+    return _explainer(name, target).explain(x)
+
+
+@st.cache_data(show_spinner=False)
+def _test_inputs(name: str) -> np.ndarray:
+    from medcore.explain.models import test_sample
+
+    return test_sample(name)
+
+
+@st.cache_data(show_spinner=False)
+def _global(name: str, target: str) -> Any:
+    from medcore.explain.models import test_sample
+
+    return _explainer(name, target).explain_global(test_sample(name, GLOBAL_SAMPLE))
 
 
 def render() -> None:
-    st.info("Explanations are not built yet; this page will explain each model's prediction "
-            "once the models and `medcore.explain` are in place.")
+    st.markdown(HOW_TO_READ)
+    tabs = st.tabs([title for title, *_ in SECTIONS])
+    for tab, (_, name, key, where) in zip(tabs, SECTIONS):
+        with tab:
+            try:
+                _section(name, key, where)
+            except MedcoreError as exc:
+                common.show_error(exc)
+
+
+def _input(name: str, key: str, where: str) -> np.ndarray | None:
+    """The other pages' input for this model, else a test-set example the user picks."""
+    from medcore.explain.models import patient_input
+
+    source = st.session_state.get(key)
+    if source is not None:
+        st.caption(f"Explaining the input from the other pages ({where.split(' on ')[-1]}).")
+        return patient_input(name, source)
+    inputs = _test_inputs(name)
+    st.info(f"Nothing to explain from the other pages yet: {where} to explain your own input. "
+            f"Meanwhile, here is an example from the test split.", icon=":material/info:")
+    index = st.number_input(f"Test example (0 to {len(inputs) - 1})", min_value=0,
+                            max_value=len(inputs) - 1, value=0, step=1, key=f"example_{name}")
+    return inputs[int(index)]
+
+
+def _section(name: str, key: str, where: str) -> None:
+    from medcore.explain.models import KINDS, TARGETS
+
+    if common.model_unavailable(name):
+        return
+    x = _input(name, key, where)
+    if x is None:
+        return
+    targets = TARGETS[name]
+    target = targets[0]
+    if len(targets) > 1:
+        target = st.radio("Explain", targets, format_func=TARGET_LABELS.get, horizontal=True,
+                          key=f"target_{name}")
+    with st.spinner("Explaining..."):
+        explanation = _explain(name, target, np.ascontiguousarray(x, dtype=np.float32))
+    kind = KINDS[name]
+    if kind == "tabular":
+        _tabular(explanation)
+    elif kind == "image":
+        _image(explanation, name)
+    else:
+        _sequence(explanation)
+    if kind != "image":
+        _global_section(name, target)
+    common.model_card_expander(name)
+
+
+def _sentence_and_residual(explanation: Any) -> None:
+    from medcore.explain import describe_in_words
+
+    st.markdown(describe_in_words(explanation, top=3))
+    st.caption(f"Method: {explanation.method}. Base value {explanation.base_value:.4f}, output "
+               f"{explanation.output:.4f}, additivity residual {explanation.residual:+.2e} "
+               f"(output - base - sum of SHAP values).")
+
+
+def _tabular(explanation: Any) -> None:
+    from medcore.plots.explanation import waterfall
+
+    _sentence_and_residual(explanation)
+    st.plotly_chart(waterfall(explanation), key=f"waterfall_{explanation.model_name}")
+
+
+def _image(explanation: Any, name: str) -> None:
+    from medcore.plots.explanation import image_overlay
+
+    _sentence_and_residual(explanation)
+    layers = ["shap"] + (["grad_cam"] if "grad_cam" in explanation.extras else [])
+    left, right = st.columns(2)
+    layer = left.radio("Overlay", layers, horizontal=True, key=f"overlay_{name}",
+                       format_func={"shap": "SHAP", "grad_cam": "Grad-CAM"}.get)
+    opacity = right.slider("Overlay opacity", 0.0, 1.0, 0.5, 0.05, key=f"opacity_{name}")
+    st.plotly_chart(image_overlay(explanation, layer=layer, opacity=opacity),
+                    key=f"overlay_chart_{name}")
+    st.caption("Faithfulness of these maps on the test split (deletion curve vs random order): "
+               "`python -m medcore bench --only explain --json`.")
+
+
+def _sequence(explanation: Any) -> None:
+    from medcore.plots.explanation import sequence_heatmap, waterfall
+
+    _sentence_and_residual(explanation)
+    st.plotly_chart(sequence_heatmap(explanation), key=f"heatmap_{explanation.model_name}")
+    st.plotly_chart(waterfall(explanation), key=f"waterfall_{explanation.model_name}")
+
+
+def _global_section(name: str, target: str) -> None:
+    from medcore.plots.explanation import beeswarm, dependence, mean_abs_bar
+
+    if not st.toggle("Show the global explanation (test split sample, computed once)",
+                     key=f"global_{name}"):
+        return
+    with st.spinner("Explaining the test sample (first time only)..."):
+        g = _global(name, target)
+    st.plotly_chart(mean_abs_bar(g), key=f"bar_{name}")
+    st.plotly_chart(beeswarm(g), key=f"beeswarm_{name}")
+    order = list(np.argsort(-g.mean_abs))
+    feature = st.selectbox("Dependence plot for", [g.feature_names[i] for i in order],
+                           key=f"dependence_{name}")
+    st.plotly_chart(dependence(g, feature), key=f"dependence_chart_{name}")

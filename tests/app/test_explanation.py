@@ -1,0 +1,67 @@
+"""AppTest of the Explanation page: every model's tab renders without an exception, says what to
+do when nothing was entered on the other pages, and explains the other pages' input."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from medcore import registry
+from ui import state
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "explanation.py")
+MODELS = ("breast_cancer_fnn", "breast_cancer_deepsurv", "pneumonia_cnn", "pbc_rnn")
+
+
+def _text(at: AppTest) -> str:
+    return " ".join([m.value for m in at.markdown] + [i.value for i in at.info]
+                    + [c.value for c in at.caption])
+
+
+def test_page_renders_every_tab_and_says_what_to_do_when_nothing_is_entered():
+    at = AppTest.from_file(PAGE, default_timeout=240).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    text = _text(at)
+    assert "How to read this" in text and "not causal" in text
+    assert len(at.tabs) == 4
+    for name in MODELS:
+        if registry.is_available(name):
+            assert f"example_{name}" in [n.key for n in at.number_input]
+        else:
+            assert f"The `{name}` model is not built yet" in text
+    if registry.is_available("breast_cancer_fnn"):
+        assert "score a patient on the Diagnosis page" in text
+    else:
+        assert "Nothing to explain" in text or "not built yet" in text
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_each_available_model_gives_a_sentence_and_a_chart(name):
+    if not registry.is_available(name):
+        pytest.skip(f"{name} is not shipped yet (run python -m medcore train {name})")
+    at = AppTest.from_file(PAGE, default_timeout=240).run()
+    assert not at.exception, at.exception
+    text = _text(at)
+    assert "The predicted" in text and "residual" in text
+    keys = {c.proto.id for c in at.get("plotly_chart")}
+    assert keys  # a waterfall, an overlay or a heatmap is drawn
+
+
+def test_pbc_history_from_the_survival_page_is_explained_and_global_view_renders():
+    if not registry.is_available("pbc_rnn"):
+        pytest.skip("pbc_rnn is not shipped yet")
+    from medcore.models import pbc_rnn
+
+    visits = pbc_rnn.demo_visits()
+    patient = visits[visits["id"] == visits["id"].iloc[0]]
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    at.session_state[state.PBC_HISTORY] = patient
+    at.run()
+    assert not at.exception, at.exception
+    assert "example_pbc_rnn" not in [n.key for n in at.number_input]
+    assert f"Of the {len(patient)} visits" in _text(at)
+    at.toggle(key="global_pbc_rnn").set_value(True).run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="dependence_pbc_rnn").value
