@@ -1,7 +1,111 @@
-"""Upload: scans and patient records in, clear errors out."""
+"""Upload: scans and patient records in, clear errors out.
+
+Scans: single DICOM files, a series as many files or one .zip, PNG/JPEG radiographs, or a
+real sample. The last good scan is kept in ``st.session_state[state.SCAN]`` for the other
+pages; a bad upload shows its error and leaves the earlier scan in place. Uploaded bytes stay
+in memory (never written to disk) and nothing identifying is logged.
+"""
 from __future__ import annotations
 
 import streamlit as st
 
+from medcore.errors import MedcoreError
+from ui import common, records_upload, scan_view, state
+
+UPLOAD = "Upload files"
+SAMPLE = "Try a sample"
+
+
+@st.cache_data(max_entries=8, show_spinner="Decoding the upload...")
+def decode_upload(files: tuple[tuple[str, bytes], ...]):
+    """Series UID -> Scan for uploaded (name, bytes) pairs; cached on the bytes."""
+    from medcore.imaging import load_series
+
+    return load_series([data for _, data in files], filenames=[name for name, _ in files])
+
+
+@st.cache_data(max_entries=16, show_spinner="Loading the sample...")
+def sample_scan(name: str):
+    from medcore.samples import load_sample
+
+    return load_sample(name)
+
+
+def series_label(scan) -> str:
+    """How a series is named in the picker: description, number, modality and size."""
+    meta = scan.metadata
+    description = meta.get("series_description") or meta.get("study_description") or "Series"
+    number = f" #{meta['series_number']}" if meta.get("series_number") else ""
+    unit = "slice" if scan.n_frames == 1 else "slices"
+    return (f"{description}{number} - {scan.modality}, {scan.n_frames} {unit}, "
+            f"{meta.get('rows', '?')} x {meta.get('columns', '?')}")
+
+
+def store(scan, name: str) -> None:
+    """Keep a successfully decoded scan for the other pages."""
+    st.session_state[state.SCAN] = scan
+    st.session_state[state.SCAN_NAME] = name
+
+
+def upload_section() -> None:
+    files = st.file_uploader(
+        "DICOM files (.dcm or no extension), a series as many files or one .zip, or a "
+        "PNG/JPEG radiograph", accept_multiple_files=True, key="scan_upload",
+        help="Decoded in memory, never written to disk. Patient identifiers are hidden.")
+    if not files:
+        return
+    try:
+        series = decode_upload(tuple((f.name, f.getvalue()) for f in files))
+    except MedcoreError as error:
+        common.show_error(error)
+        return
+    keys = list(series)
+    if len(keys) > 1:
+        chosen = st.selectbox(f"This upload holds {len(keys)} series: pick one", keys,
+                              format_func=lambda uid: series_label(series[uid]),
+                              key="scan_series")
+    else:
+        chosen = keys[0]
+    name = files[0].name if len(files) == 1 else f"{len(files)} files"
+    store(series[chosen], name)
+
+
+def sample_section() -> None:
+    from medcore.samples import describe_sample, list_samples
+
+    names = list_samples()
+    if not names:
+        st.info("No samples on this machine: install pydicom-data (pip install pydicom-data).")
+        return
+    name = st.selectbox("Sample scan", names, index=None, format_func=describe_sample,
+                        placeholder="Choose a real scan", key="scan_sample")
+    if name is None:
+        return
+    try:
+        store(sample_scan(name), name)
+    except MedcoreError as error:
+        common.show_error(error)
+
+
+def scans_tab() -> None:
+    source = st.radio("Scan source", [UPLOAD, SAMPLE], horizontal=True, key="scan_source")
+    if source == UPLOAD:
+        upload_section()
+    else:
+        sample_section()
+    scan = st.session_state.get(state.SCAN)
+    if scan is None:
+        st.info("No scan yet: upload a DICOM file, a series or a radiograph, or try a sample.")
+        return
+    st.subheader(f"Current scan: {st.session_state.get(state.SCAN_NAME, 'scan')}")
+    st.caption("This scan is what the Diagnosis and Explanation pages use.")
+    scan_view.render(scan, key="upload_scan")
+
+
 st.title("Upload")
-st.info("Uploading is not built yet.")
+st.caption("Scans and patient records in; clear errors out. Nothing is written to disk.")
+scans, records = st.tabs(["Scans", "Patient records"])
+with scans:
+    scans_tab()
+with records:
+    records_upload.render()
