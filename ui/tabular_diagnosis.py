@@ -1,9 +1,189 @@
-"""Page section for the `breast_cancer_fnn` model."""
+"""Diagnosis page, tabular half: P(malignant) of a breast fine-needle aspirate (`breast_cancer_fnn`).
+
+Three sections: one patient entered in a form; many patients from a records CSV (the Upload page's,
+or one uploaded here), scored in a sortable, downloadable table; and the model's track record on
+the held-out test split (ROC, precision-recall, confusion matrix, calibration) under one
+threshold slider. TensorFlow is imported only when the model is first loaded.
+"""
 from __future__ import annotations
 
-from ui import common
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from medcore import metrics, registry
+from medcore.errors import MedcoreError
+from medcore.plots import classification as plots
+from medcore.records import load_records, out_of_range
+from medcore.schemas import WDBC
+from ui import common, forms, state
+
+NAME = "breast_cancer_fnn"
+KEY = "wdbc"
+
+
+@st.cache_data(show_spinner=False)
+def _test_predictions(sha256: str) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and P(malignant) on the held-out test split, once per shipped model file."""
+    from medcore.models import breast_cancer_fnn as fnn
+
+    return fnn.test_predictions(common.load_model(NAME))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _records_from_bytes(data: bytes) -> pd.DataFrame:
+    """Validated WDBC records from an uploaded CSV (cached on its bytes)."""
+    return load_records(data, WDBC)
+
+
+def _score(frame: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    from medcore.models import breast_cancer_fnn as fnn
+
+    return fnn.score_records(common.load_model(NAME), frame, threshold)
+
+
+def _meaning(threshold: float, sha256: str) -> str:
+    """One sentence: what the threshold means on the test split."""
+    y, p = _test_predictions(sha256)
+    at = metrics.threshold_metrics(y, p, threshold)
+    return (f"At the operating threshold {threshold:.2f}, on {len(y)} held-out test aspirates the "
+            f"model called {at['sensitivity']:.0%} of the malignant masses malignant "
+            f"(sensitivity) and {at['specificity']:.0%} of the benign ones benign (specificity).")
+
+
+def _one_patient(card: dict[str, Any], threshold: float) -> None:
+    st.subheader("One patient")
+    st.caption("Fine-needle aspirate measurements of the cell nuclei, as mean, standard error and "
+               "worst (mean of the three largest) of each measurement. The fields start at the "
+               "training medians; values outside the training range are flagged.")
+    contract = card.get("input_contract", {})
+    values = forms.schema_form(WDBC, defaults=contract.get("training_medians", {}),
+                               training_ranges=contract.get("training_ranges"),
+                               key_prefix=KEY, submit_label="Estimate P(malignant)")
+    if values is not None:
+        st.session_state[state.WDBC_PATIENT] = pd.DataFrame([values])[WDBC.feature_names]
+    patient = st.session_state.get(state.WDBC_PATIENT)
+    if patient is None:
+        st.info("Enter the measurements and press **Estimate P(malignant)**.")
+        return
+    try:
+        scored = _score(patient, threshold)
+    except MedcoreError as exc:
+        common.show_error(exc)
+        return
+    probability = float(scored["P(malignant)"].iloc[0])
+    call = scored["call"].iloc[0]
+    left, right = st.columns(2)
+    left.metric("P(malignant)", f"{probability:.1%}")
+    right.metric(f"Call at threshold {threshold:.2f}", call)
+    st.markdown(_meaning(threshold, card["sha256"]))
+    st.caption("The patient is kept for the Explanation page, which shows which measurements "
+               "drove this probability.")
+    common.disclaimer()
+
+
+def _many_patients(card: dict[str, Any], threshold: float) -> None:
+    st.subheader("Many patients (records CSV)")
+    records = st.session_state.get(state.RECORDS, {}).get(WDBC.name)
+    upload = st.file_uploader("Upload a CSV with the 30 Wisconsin columns (or use the one "
+                              "loaded on the Upload page)", type=["csv", "txt", "tsv"],
+                              key=f"{KEY}_records_upload")
+    if upload is not None:
+        try:
+            records = _records_from_bytes(upload.getvalue())
+        except MedcoreError as exc:
+            common.show_error(exc)
+            if records is not None:
+                st.caption("Below: the records last loaded without errors.")
+        else:
+            st.session_state.setdefault(state.RECORDS, {})[WDBC.name] = records
+    if records is None:
+        st.info("No breast-aspirate records loaded: upload a CSV here or on the Upload page.")
+        return
+    for note in records.attrs.get("notes", []):
+        st.caption(note)
+    for warning in out_of_range(records, card.get("input_contract", {})
+                                .get("training_ranges", {})):
+        st.warning(warning, icon=":material/warning:")
+    try:
+        scored = _score(records, threshold)
+    except MedcoreError as exc:
+        common.show_error(exc)
+        return
+    first = [c for c in ("patient_id", "P(malignant)", "call") if c in scored.columns]
+    scored = scored[first + [c for c in scored.columns if c not in first]]
+    malignant = int((scored["call"] == "malignant").sum())
+    st.markdown(f"**{len(scored)}** records scored; **{malignant}** called malignant at "
+                f"threshold {threshold:.2f}. Click a column header to sort.")
+    st.dataframe(scored, hide_index=True, key=f"{KEY}_scored_table", column_config={
+        "P(malignant)": st.column_config.ProgressColumn(
+            "P(malignant)", min_value=0.0, max_value=1.0, format="percent")})
+    st.download_button("Download the scored records (CSV)",
+                       data=scored.to_csv(index=False).encode("utf-8"),
+                       file_name="wdbc_scored.csv", mime="text/csv", key=f"{KEY}_download")
+    common.disclaimer()
+
+
+def _statistics(card: dict[str, Any], threshold: float) -> None:
+    st.subheader("How well the model does: held-out test split")
+    y, p = _test_predictions(card["sha256"])
+    st.caption(f"{len(y)} aspirates ({int(y.sum())} malignant) never seen in training or model "
+               f"selection. The operating threshold {threshold:.2f} was chosen by cross-validation "
+               "on the training split; move the slider to see the trade-off.")
+    chosen = st.slider("Threshold: P(malignant) at or above it is called malignant",
+                       min_value=0.01, max_value=0.99, value=float(round(threshold, 2)),
+                       step=0.01, key=f"{KEY}_threshold")
+    at = metrics.threshold_metrics(y, p, chosen)
+    for column, (label, name) in zip(st.columns(5), (
+            ("Sensitivity", "sensitivity"), ("Specificity", "specificity"), ("PPV", "ppv"),
+            ("NPV", "npv"), ("Accuracy", "accuracy"))):
+        column.metric(label, "n/a" if np.isnan(at[name]) else f"{at[name]:.1%}")
+    left, right = st.columns(2)
+    left.plotly_chart(plots.roc_figure(y, p, chosen), key=f"{KEY}_roc")
+    right.plotly_chart(plots.precision_recall_figure(y, p, chosen), key=f"{KEY}_pr")
+    left, right = st.columns(2)
+    left.plotly_chart(plots.confusion_figure(y, p, chosen), key=f"{KEY}_confusion")
+    right.plotly_chart(plots.calibration_figure(y, p, chosen), key=f"{KEY}_calibration")
+    st.plotly_chart(plots.probability_histogram(y, p, chosen), key=f"{KEY}_histogram")
+    _versus_baselines(card)
+
+
+def _versus_baselines(card: dict[str, Any]) -> None:
+    evaluation = card.get("evaluation")
+    if not evaluation:
+        return
+    rows = {"feed-forward network (this model)": evaluation["test"],
+            **{name.replace("_", " "): values for name, values in evaluation["baselines"].items()}}
+    table = pd.DataFrame({name: {"AUC": r["auc"], "accuracy": r["accuracy"],
+                                 "sensitivity": r["sensitivity"], "specificity": r["specificity"],
+                                 "Brier": r["brier"], "ECE": r["ece"], "threshold": r["threshold"]}
+                          for name, r in rows.items()}).T
+    st.markdown("**Against baselines fitted on the same split** (from the model card's last "
+                f"`python -m medcore evaluate {NAME}`):")
+    st.dataframe(table.style.format("{:.3f}"), key=f"{KEY}_baselines")
+    cv = card.get("cross_validation", {})
+    if cv.get("auc"):
+        st.caption(f"Repeated {cv['repeats']}x{cv['folds']} cross-validation on the training "
+                   f"split: AUC {cv['auc']['mean']:.3f} (SD {cv['auc']['sd']:.3f}), accuracy "
+                   f"{cv['accuracy_at_0.5']['mean']:.3f} (SD {cv['accuracy_at_0.5']['sd']:.3f}).")
 
 
 def render() -> None:
-    if common.model_unavailable("breast_cancer_fnn"):
+    """The tabular half of the Diagnosis page."""
+    if common.model_unavailable(NAME):
         return
+    try:
+        card = registry.load_card(NAME)
+        common.load_model(NAME)
+    except MedcoreError as exc:
+        common.show_error(exc)
+        return
+    threshold = float(card["threshold"]["value"])
+    common.model_card_expander(NAME)
+    _one_patient(card, threshold)
+    st.divider()
+    _many_patients(card, threshold)
+    st.divider()
+    _statistics(card, threshold)

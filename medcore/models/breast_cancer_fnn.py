@@ -99,9 +99,12 @@ def test_inputs(data: Any = None) -> tuple[pd.DataFrame, np.ndarray]:
     return pd.DataFrame(dev.x_test, columns=list(FEATURE_NAMES)), dev.y_test
 
 
-def training_background(n: int = 100, seed: int = 0) -> np.ndarray:
-    """``n`` rows (without replacement) of the TRAINING split, raw units, float32, shape (n, 30)."""
-    dev = development_data()
+def training_background(n: int = 100, seed: int = 0, data: Any = None) -> np.ndarray:
+    """``n`` rows (without replacement) of the TRAINING split, raw units, float32, shape (n, 30).
+
+    For a SHAP background. ``data`` is ignored (the data ship with scikit-learn).
+    """
+    dev = development_data(data)
     rng = np.random.default_rng(seed)
     rows = rng.choice(len(dev.x_train), size=min(n, len(dev.x_train)), replace=False)
     return dev.x_train[np.sort(rows)]
@@ -136,6 +139,10 @@ def feature_matrix(features: pd.DataFrame | np.ndarray) -> np.ndarray:
             f"records {', '.join(str(i + 1) for i in np.flatnonzero(bad)[:8])} contain empty or "
             "non-numeric features; expected a number in each of the 30 columns. Fill them in.")
     return x
+
+
+#: The name other model modules use for their frame -> model-input converter.
+to_model_array = feature_matrix
 
 
 def predict_proba(model: Any, features: pd.DataFrame | np.ndarray) -> np.ndarray:

@@ -1,0 +1,151 @@
+"""Plotly figures for a binary classifier's test-set statistics, all following one threshold.
+
+In the spirit of explainerdashboard's classifier tab: ROC and precision-recall curves with the
+operating point marked, a confusion matrix, a calibration (reliability) curve and the predicted
+probabilities of both classes. Every builder takes ``(y_true, probability, threshold)`` so a
+single slider can drive them all. No Streamlit here.
+"""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from sklearn import metrics as skm
+
+from medcore.metrics import confusion_at, threshold_metrics
+
+__all__ = ["roc_figure", "precision_recall_figure", "confusion_figure", "calibration_figure",
+           "probability_histogram"]
+
+_POSITIVE = "#c0392b"
+_NEGATIVE = "#2471a3"
+_POINT = "#f39c12"
+_LAYOUT = dict(height=360, margin=dict(l=50, r=20, t=50, b=45), template="plotly_white")
+
+
+def _arrays(y_true, probability) -> tuple[np.ndarray, np.ndarray]:
+    return np.asarray(y_true).astype(int).ravel(), np.asarray(probability, dtype=float).ravel()
+
+
+def roc_figure(y_true, probability, threshold: float, *,
+               positive_label: str = "malignant") -> go.Figure:
+    """ROC curve with its AUC and the operating point at ``threshold``.
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1, shape (n,)
+    probability : array-like, shape (n,)
+        Predicted probability of the positive class.
+    threshold : float
+        Probabilities ``>= threshold`` are called positive.
+    """
+    y, p = _arrays(y_true, probability)
+    fpr, tpr, _ = skm.roc_curve(y, p)
+    auc = skm.roc_auc_score(y, p)
+    at = threshold_metrics(y, p, threshold)
+    figure = go.Figure()
+    figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance",
+                       line=dict(dash="dot", color="grey"))
+    figure.add_scatter(x=fpr, y=tpr, mode="lines", name=f"ROC (AUC {auc:.3f})",
+                       line=dict(color=_NEGATIVE, width=2),
+                       hovertemplate="1 - specificity %{x:.3f}<br>sensitivity %{y:.3f}")
+    figure.add_scatter(x=[1 - at["specificity"]], y=[at["sensitivity"]], mode="markers",
+                       name=f"threshold {threshold:.2f}",
+                       marker=dict(size=12, color=_POINT, line=dict(width=1, color="black")))
+    figure.update_layout(title=f"ROC curve (AUC {auc:.3f})", **_LAYOUT,
+                         xaxis_title="1 - specificity (false-positive rate)",
+                         yaxis_title=f"sensitivity (share of {positive_label} found)",
+                         legend=dict(x=0.45, y=0.05))
+    figure.update_xaxes(range=[-0.01, 1.01])
+    figure.update_yaxes(range=[-0.01, 1.01])
+    return figure
+
+
+def precision_recall_figure(y_true, probability, threshold: float) -> go.Figure:
+    """Precision-recall curve with its average precision and the operating point."""
+    y, p = _arrays(y_true, probability)
+    precision, recall, _ = skm.precision_recall_curve(y, p)
+    average_precision = skm.average_precision_score(y, p)
+    at = threshold_metrics(y, p, threshold)
+    figure = go.Figure()
+    figure.add_scatter(x=[0, 1], y=[y.mean()] * 2, mode="lines", name="prevalence",
+                       line=dict(dash="dot", color="grey"))
+    figure.add_scatter(x=recall, y=precision, mode="lines", line=dict(color=_NEGATIVE, width=2),
+                       name=f"PR (AP {average_precision:.3f})",
+                       hovertemplate="recall %{x:.3f}<br>precision %{y:.3f}")
+    figure.add_scatter(x=[at["sensitivity"]], y=[at["ppv"]], mode="markers",
+                       name=f"threshold {threshold:.2f}",
+                       marker=dict(size=12, color=_POINT, line=dict(width=1, color="black")))
+    figure.update_layout(title=f"Precision-recall (AP {average_precision:.3f})", **_LAYOUT,
+                         xaxis_title="recall (sensitivity)", yaxis_title="precision (PPV)",
+                         legend=dict(x=0.02, y=0.05))
+    figure.update_xaxes(range=[-0.01, 1.01])
+    figure.update_yaxes(range=[-0.01, 1.01])
+    return figure
+
+
+def confusion_figure(y_true, probability, threshold: float, *,
+                     labels: tuple[str, str] = ("benign", "malignant")) -> go.Figure:
+    """2 x 2 confusion matrix (counts and row shares) at ``threshold``.
+
+    ``labels`` are (negative, positive) class names.
+    """
+    y, p = _arrays(y_true, probability)
+    c = confusion_at(y, p, threshold)
+    counts = np.array([[c["tn"], c["fp"]], [c["fn"], c["tp"]]])
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    text = [[f"{name}<br>{counts[i, j]} ({shares[i, j]:.0%})" for j, name in enumerate(row)]
+            for i, row in enumerate((("true negative", "false positive"),
+                                     ("false negative", "true positive")))]
+    figure = go.Figure(go.Heatmap(
+        z=shares, x=[f"called {labels[0]}", f"called {labels[1]}"],
+        y=[f"truly {labels[0]}", f"truly {labels[1]}"], text=text, texttemplate="%{text}",
+        colorscale="Blues", zmin=0, zmax=1, showscale=False, hoverinfo="skip"))
+    figure.update_layout(title=f"Confusion matrix at threshold {threshold:.2f} (n = {len(y)})",
+                         **_LAYOUT)
+    figure.update_yaxes(autorange="reversed")
+    return figure
+
+
+def calibration_figure(y_true, probability, threshold: float | None = None, *,
+                       num_bins: int = 10) -> go.Figure:
+    """Reliability curve: observed share of positives against mean predicted probability per
+    equal-width bin (marker size = bin count), with the threshold as a vertical line."""
+    y, p = _arrays(y_true, probability)
+    edges = np.linspace(0.0, 1.0, num_bins + 1)
+    bins = np.clip(np.digitize(p, edges[1:-1], right=True), 0, num_bins - 1)
+    rows = [(p[bins == b].mean(), y[bins == b].mean(), int((bins == b).sum()))
+            for b in range(num_bins) if (bins == b).any()]
+    predicted, observed, count = (np.array(v) for v in zip(*rows))
+    figure = go.Figure()
+    figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect calibration",
+                       line=dict(dash="dot", color="grey"))
+    figure.add_scatter(x=predicted, y=observed, mode="lines+markers", name="model",
+                       line=dict(color=_NEGATIVE, width=2), customdata=count,
+                       marker=dict(size=6 + 14 * np.sqrt(count / count.max()), color=_NEGATIVE),
+                       hovertemplate="predicted %{x:.2f}<br>observed %{y:.2f}"
+                                     "<br>%{customdata} cases")
+    if threshold is not None:
+        figure.add_vline(x=threshold, line=dict(color=_POINT, dash="dash"),
+                         annotation_text=f"threshold {threshold:.2f}")
+    figure.update_layout(title="Calibration (observed vs predicted)", **_LAYOUT,
+                         xaxis_title="mean predicted probability",
+                         yaxis_title="observed share positive", legend=dict(x=0.02, y=0.98))
+    figure.update_xaxes(range=[-0.02, 1.02])
+    figure.update_yaxes(range=[-0.02, 1.02])
+    return figure
+
+
+def probability_histogram(y_true, probability, threshold: float, *,
+                          labels: tuple[str, str] = ("benign", "malignant"),
+                          num_bins: int = 20) -> go.Figure:
+    """Predicted probabilities of both true classes, overlaid, with the threshold line."""
+    y, p = _arrays(y_true, probability)
+    figure = go.Figure()
+    for value, name, colour in ((0, labels[0], _NEGATIVE), (1, labels[1], _POSITIVE)):
+        figure.add_histogram(x=p[y == value], name=f"truly {name}", marker_color=colour,
+                             opacity=0.65, xbins=dict(start=0, end=1, size=1 / num_bins))
+    figure.add_vline(x=threshold, line=dict(color=_POINT, dash="dash"),
+                     annotation_text=f"threshold {threshold:.2f}")
+    figure.update_layout(title="Predicted probabilities by true class", barmode="overlay",
+                         **_LAYOUT, xaxis_title=f"P({labels[1]})", yaxis_title="cases")
+    return figure
