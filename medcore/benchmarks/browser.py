@@ -222,10 +222,62 @@ def page_errors(page: Any) -> list[str]:
     return [box.inner_text() for box in page.locator(EXCEPTION).all()]
 
 
-def open_page(page: Any, title: str, timeout_ms: float = 60_000) -> None:
-    """Open a dashboard page by its sidebar link (keeps the session and its uploads)."""
+def open_page(page: Any, title: str, timeout_ms: float = 60_000, *,
+              heading: str | None = None) -> None:
+    """Open a dashboard page by its sidebar link (keeps the session and its uploads).
+
+    Waits until the page's heading (default: ``title``) is shown.
+    """
     page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
-    page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=timeout_ms)
+    page.get_by_role("heading", name=heading or title, exact=True).first.wait_for(
+        timeout=timeout_ms)
+
+
+def choose_option(page: Any, label: str, option: str) -> None:
+    """Pick ``option`` (a substring of its shown text) in the select box labelled ``label``."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    box.fill(option)  # filters the list, whatever was selected before
+    page.get_by_role("option", name=option).first.click()
+
+
+def metric_value(page: Any, label: str, timeout_ms: float = 60_000) -> str:
+    """The shown value of the ``st.metric`` labelled ``label`` (waits until it is there)."""
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    value = metric.locator('[data-testid="stMetricValue"]')
+    value.wait_for(timeout=timeout_ms)
+    return value.inner_text().strip()
+
+
+def upload_files(page: Any, label: str, files: Any) -> None:
+    """Give ``files`` (paths, or Playwright ``{"name", "mimeType", "buffer"}`` payloads) to the
+    file uploader labelled ``label``."""
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text=label).first
+    uploader.locator('input[type="file"]').set_input_files(files)
+
+
+#: The sample radiograph the Diagnosis figures use, and a second one for the warm figure.
+DIAGNOSIS_SAMPLES: tuple[str, str] = ("PneumoniaMNIST test #0", "PneumoniaMNIST test #1")
+#: Label of the Diagnosis page's image select box and of its probability.
+DIAGNOSIS_SOURCE_LABEL = "Image to assess"
+DIAGNOSIS_METRIC_LABEL = "P(pneumonia)"
+
+
+def diagnose_sample(page: Any, sample: str, timeout_ms: float = 120_000) -> tuple[float, str]:
+    """Open Diagnosis, pick ``sample`` and wait for the probability.
+
+    Returns
+    -------
+    seconds : float
+        From the click on the Diagnosis link to the probability shown.
+    probability : str
+        The probability as shown (e.g. ``"87%"``).
+    """
+    start = time.perf_counter()
+    open_page(page, "Diagnosis", timeout_ms)
+    choose_option(page, DIAGNOSIS_SOURCE_LABEL, sample)
+    value = metric_value(page, DIAGNOSIS_METRIC_LABEL, timeout_ms)
+    return time.perf_counter() - start, value
 
 
 def _children(pid: int) -> list[int]:
@@ -318,8 +370,13 @@ def run(*, data: Path | None = None) -> dict[str, Any]:
 
 
 def _diagnosis_figures(page: Any) -> dict[str, Any]:
-    """First diagnosis, cold and warm (filled in once the Diagnosis page exists)."""
-    return {}
+    """First diagnosis in a fresh server (cold), then with the model cached (warm)."""
+    cold_s, _ = diagnose_sample(page, DIAGNOSIS_SAMPLES[0])
+    wait_for_app_idle(page)
+    open_page(page, "Home", heading="medcore")
+    warm_s, _ = diagnose_sample(page, DIAGNOSIS_SAMPLES[1])
+    wait_for_app_idle(page)
+    return {"first_diagnosis_cold_s": round(cold_s, 2), "first_diagnosis_warm_s": round(warm_s, 2)}
 
 
 def _visit_every_model(page: Any) -> None:

@@ -5,7 +5,11 @@ saves a screenshot (see ``conftest.py``) and checks that no page shows a Streaml
 """
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from playwright.sync_api import expect
 
 from medcore.benchmarks import browser as launcher
 
@@ -32,3 +36,50 @@ def test_home_page_lists_the_pages_without_loading_tensorflow(page, dashboard, s
     assert not launcher.tensorflow_loaded(dashboard.process.pid), \
         "the home page must not load TensorFlow"
     shoot(page, "01_home")
+
+
+def ct_slice() -> Path:
+    """A real CT slice: the 512 x 512 ``693_UNCR.dcm`` (pydicom-data), else pydicom's own."""
+    from pydicom.data import get_testdata_file
+
+    try:
+        path = get_testdata_file("693_UNCR.dcm", download=False)
+    except Exception:  # noqa: BLE001 - pydicom-data absent or its index unreadable
+        path = None
+    return Path(path or get_testdata_file("CT_small.dcm"))
+
+
+def current_scan_heading(page, name: str):
+    return page.get_by_role("heading", name=f"Current scan: {name}")
+
+
+def test_upload_shows_a_ct_and_changes_its_window(page, shoot):
+    ct = ct_slice()
+    launcher.open_page(page, "Upload")
+    launcher.upload_files(page, "DICOM files", str(ct))
+    current_scan_heading(page, ct.name).wait_for(timeout=SLOW_MS)
+    page.locator('[data-testid="stPlotlyChart"]').first.wait_for()
+    assert_no_exception(page)
+    shoot(page, "02_upload_ct")
+
+    center = page.locator('[data-testid="stSlider"]').filter(has_text="Window center")
+    before = center.locator('[data-testid="stSliderThumbValue"]').inner_text()
+    launcher.choose_option(page, "Window preset", "Lung")
+    expect(center.locator('[data-testid="stSliderThumbValue"]')).to_have_text(
+        re.compile(r"^-600(\.0+)?$"), timeout=SLOW_MS)
+    assert before != "-600"
+    expect(page.get_by_role("combobox", name="Window preset", exact=True)).to_have_value("Lung")
+    assert_no_exception(page)
+    shoot(page, "03_upload_ct_lung_window")
+
+
+def test_junk_upload_shows_an_error_and_keeps_the_ct(page, shoot):
+    ct = ct_slice()
+    launcher.upload_files(page, "DICOM files", [
+        {"name": "junk.dcm", "mimeType": "application/dicom", "buffer": b"not a scan " * 50}])
+    error = page.locator('[data-testid="stAlertContainer"]').filter(has_text="junk.dcm")
+    expect(error).to_contain_text("expected a DICOM file", timeout=SLOW_MS)
+    expect(current_scan_heading(page, ct.name)).to_be_visible()
+    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
+    assert_no_exception(page)
+    shoot(page, "04_upload_junk_error")
