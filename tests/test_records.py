@@ -397,3 +397,15 @@ def test_out_of_range_tolerates_float32_rounded_card_limits():
     limits = {"area error": [float(np.float32(6.802)), 542.2]}       # 6.80200004...
     assert out_of_range(frame, limits) == []
     assert out_of_range(frame, {"area error": [6.81, 542.2]}) != []
+
+
+def test_excel_sep_line_and_headers_with_units():
+    frame = _template_frame("rotterdam").rename(columns={"age": "age (years)",
+                                                         "pgr": "PGR (fmol/l)"})
+    data = b"sep=;\r\n" + _csv(frame, sep=";").replace(b"\n", b"\r\n")
+    loaded = load_records(data, "rotterdam")
+    assert loaded["age"].tolist() == [56.0] * 3 and loaded.attrs["rows"] == [2, 3, 4]
+    with pytest.raises(DataValidationError, match="holds no header row"):
+        load_records(b"sep=,\n", "rotterdam")
+    with pytest.raises(DataValidationError, match="expected one character"):
+        load_records(template_csv("rotterdam"), "rotterdam", delimiter=";;")

@@ -29,6 +29,7 @@ import csv
 import difflib
 import io
 import os
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO
 
@@ -112,8 +113,19 @@ def load_records(source: bytes | str | os.PathLike | BinaryIO, schema: Schema | 
         raise DataValidationError(
             "the records file holds only blank text; expected a header row and one row per "
             "record. Download the template CSV for this schema and fill it in.")
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+        raise DataValidationError(
+            f"received the delimiter {delimiter!r}; expected one character such as ',' or ';'")
+    first, _, rest = text.lstrip("\r\n").partition("\n")
+    if re.fullmatch(r"sep=(.)", first.rstrip("\r"), flags=re.IGNORECASE):
+        # Excel's "sep=;" line names the delimiter; Excel hides it, so the header stays row 1.
+        delimiter, text = delimiter or first[4], rest
     delimiter = delimiter or sniff_delimiter(text, schema)
     lines = split_rows(text, delimiter)
+    if not lines:
+        raise DataValidationError(
+            "the records file holds no header row; expected a header row and one row per "
+            "record. Download the template CSV for this schema and fill it in.")
     header, body = [c.strip() for c in lines[0][1]], lines[1:]
     notes = [f"read as {encoding} text separated by {DELIMITER_NAMES.get(delimiter, delimiter)}"]
     names = {"comma": ",", "semicolon": ";", "tab": "\t"}
@@ -139,7 +151,8 @@ def load_records(source: bytes | str | os.PathLike | BinaryIO, schema: Schema | 
                      f"{rows_text([r for r, _ in wrong])}; expected one cell per column"
                      + (" (a decimal comma in a comma-separated file splits a number in two: "
                         "use decimal points)" if delimiter == "," else ""))
-    by_name = {normalise(n): n for n in schema.column_names}
+    by_name = {normalise(c.label): c.name for c in schema.columns}   # "age (years)" too
+    by_name.update({normalise(c.name): c.name for c in schema.columns})
     mapping: dict[int, str] = {}
     repeated, extra = [], []
     for index, name in enumerate(header):
