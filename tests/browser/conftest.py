@@ -18,6 +18,8 @@ from medcore.benchmarks import browser as launcher
 
 HERE = Path(__file__).resolve().parent
 DOCS_SCREENSHOTS = launcher.ROOT / "docs" / "screenshots"
+#: Tallest screenshot taken (pixels), so a very long page stays a readable image.
+MAX_SHOT_HEIGHT = 2400
 
 
 def screenshot_dir() -> Path:
@@ -70,7 +72,19 @@ def shoot() -> Callable[[object, str], Path]:
 
     def save(tab, name: str) -> Path:
         path = folder / f"{name}.png"
-        tab.screenshot(path=str(path), full_page=True)
+        # Streamlit scrolls inside its main block, so a "full page" shot would stop at the
+        # viewport: grow the viewport to the page's content for the shot, then restore it.
+        height = tab.evaluate(
+            "() => (document.querySelector('[data-testid=\"stMain\"]') || document.body)"
+            ".scrollHeight")
+        tab.set_viewport_size({"width": launcher.VIEWPORT["width"],
+                               "height": int(min(max(height, launcher.VIEWPORT["height"]),
+                                                 MAX_SHOT_HEIGHT))})
+        tab.wait_for_timeout(500)
+        try:
+            tab.screenshot(path=str(path))
+        finally:
+            tab.set_viewport_size(launcher.VIEWPORT)
         print(f"screenshot: {path}")
         if copy_to_docs:
             DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -83,3 +83,19 @@ def test_junk_upload_shows_an_error_and_keeps_the_ct(page, shoot):
     expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
     assert_no_exception(page)
     shoot(page, "04_upload_junk_error")
+
+
+def open_tab(page, name: str):
+    """Click a Streamlit tab and return its (now visible) panel."""
+    tab = page.get_by_role("tab", name=name, exact=True)
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+    return page.locator('[data-testid="stTabPanel"]:visible').last
+
+
+def test_explanation_shows_a_waterfall(page, shoot):
+    launcher.open_page(page, "Explanation", SLOW_MS)
+    panel = open_tab(page, "Breast aspirate (FNN)")
+    expect(panel.locator(".waterfalllayer .point").first).to_be_visible(timeout=SLOW_MS)
+    assert_no_exception(page)
+    shoot(page, "08_explanation_waterfall")
