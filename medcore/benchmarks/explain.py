@@ -1,0 +1,156 @@
+"""Bench group ``explain``: explanation latency, KernelExplainer comparison, faithfulness.
+
+Figures (all medians over warm calls on one input unless said otherwise):
+
+- ``tabular_explain_ms`` (target 300), ``image_explain_ms`` and ``sequence_explain_ms``
+  (targets 1,500), with each explainer's additivity residual.
+- ``kernel_explainer_ms`` and ``kernel_agreement``: ``shap.KernelExplainer`` (what a
+  model-agnostic dashboard runs on a Keras model) on the same tabular model, background and test
+  rows; ``kernel_agreement`` is the mean Spearman rank correlation of its attributions with ours
+  over all features, ``kernel_agreement_top10`` over KernelExplainer's 10 largest. DeepLIFT and
+  expected gradients are path methods, KernelExplainer estimates Shapley values: on a network
+  with interactions they need not rank small contributions alike.
+- ``deletion_*``: deletion curves (most-attributed pixels first vs random order, removed pixels
+  replaced by the mean training image) on test images the CNN calls pneumonia; area under the
+  curve of the pneumonia probability, lower = more faithful; mean curves included.
+
+A part whose model is not shipped reports ``explain_<part>_skipped`` instead.
+"""
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+
+from medcore import registry
+from medcore.benchmarks import median_ms
+
+KERNEL_ROWS = 5
+DELETION_IMAGES = 24
+DELETION_STEPS = 20
+
+
+def _tabular(data) -> dict[str, Any]:
+    from medcore.explain.models import build_explainer, test_sample
+
+    name = next((n for n in ("breast_cancer_fnn", "breast_cancer_deepsurv")
+                 if registry.is_available(n)), None)
+    if name is None:
+        return {"explain_tabular_skipped": "no tabular model shipped"}
+    explainer = build_explainer(name, data=data)
+    rows = test_sample(name, 100, data=data)
+    figures: dict[str, Any] = {"tabular_explain_model": name,
+                               "tabular_explain_method": explainer.method_label_,
+                               "tabular_explain_ms": median_ms(lambda: explainer.explain(rows[0]))}
+    residuals = explainer.explain_global(rows).residuals
+    figures["tabular_additivity_max_abs_residual"] = float(np.abs(residuals).max())
+    figures.update(_kernel(explainer, rows[:KERNEL_ROWS]))
+    if registry.is_available("breast_cancer_deepsurv"):
+        for target in ("log_risk", "survival_5y"):
+            surv = build_explainer("breast_cancer_deepsurv", target, data=data)
+            sample = test_sample("breast_cancer_deepsurv", 100, data=data)
+            figures[f"deepsurv_{target}_explain_ms"] = median_ms(lambda: surv.explain(sample[0]))
+            figures[f"deepsurv_{target}_max_abs_residual"] = float(
+                np.abs(surv.explain_global(sample).residuals).max())
+    return figures
+
+
+def _kernel(explainer, rows: np.ndarray) -> dict[str, Any]:
+    import shap
+    from scipy.stats import spearmanr
+
+    model = explainer.model
+
+    def predict(x):
+        return np.asarray(model(np.asarray(x, dtype=np.float32), training=False)).reshape(
+            len(x), -1)[:, 0]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kernel = shap.KernelExplainer(predict, explainer.background_)
+        times, rhos, top_rhos = [], [], []
+        for row in rows:
+            start = time.perf_counter()
+            values = np.asarray(kernel.shap_values(row[None], silent=True)).reshape(-1)
+            times.append((time.perf_counter() - start) * 1000.0)
+            ours = explainer.explain(row).attributions
+            rhos.append(spearmanr(values, ours).statistic)
+            top = np.argsort(-np.abs(values))[:10]
+            top_rhos.append(spearmanr(values[top], ours[top]).statistic)
+    ours = median_ms(lambda: explainer.explain(rows[0]), repeats=10)
+    kernel_ms = round(float(np.median(times)), 1)
+    return {"kernel_explainer_ms": kernel_ms, "kernel_agreement": round(float(np.mean(rhos)), 4),
+            "kernel_agreement_min": round(float(np.min(rhos)), 4),
+            "kernel_agreement_top10": round(float(np.mean(top_rhos)), 4),
+            "kernel_rows": len(rows), "kernel_speedup": round(kernel_ms / ours, 1)}
+
+
+def _image(data) -> dict[str, Any]:
+    if not registry.is_available("pneumonia_cnn"):
+        return {"explain_image_skipped": "pneumonia_cnn not shipped"}
+    from medcore.explain.faithfulness import deletion_curves
+    from medcore.explain.models import build_explainer, test_sample
+
+    explainer = build_explainer("pneumonia_cnn", data=data)
+    images = test_sample("pneumonia_cnn", data=data)
+    ms = median_ms(lambda: explainer.explain(images[0]), repeats=5, warmup=1)
+    e = explainer.explain(images[0])
+    figures: dict[str, Any] = {"image_explain_ms": ms, "image_explain_method": e.method,
+                               "image_relative_residual": round(e.relative_residual, 4)}
+
+    def predict(batch):
+        return np.asarray(explainer.model(batch, training=False)).reshape(len(batch), -1)[:, 0]
+
+    scores = predict(images)
+    positive = np.flatnonzero(scores >= 0.5)
+    chosen = np.random.default_rng(0).choice(positive, size=min(DELETION_IMAGES, positive.size),
+                                             replace=False)
+    sample = images[np.sort(chosen)]
+    reference = explainer.background_.mean(axis=0)
+    shap_maps = explainer.attributions(sample)
+    residuals = [abs(s - explainer.base_value_ - m.sum()) / max(abs(s - explainer.base_value_),
+                                                                 1e-3)
+                 for s, m in zip(predict(sample), shap_maps)]
+    figures["image_relative_residual_median"] = round(float(np.median(residuals)), 4)
+    figures["deletion_images"] = int(len(sample))
+    figures["deletion_steps"] = DELETION_STEPS
+    for label, maps in (("shap", shap_maps), ("grad_cam", explainer.grad_cam(sample))):
+        if maps is None:
+            continue
+        curves = deletion_curves(predict, sample, np.asarray(maps), reference,
+                                 steps=DELETION_STEPS, seed=0)
+        figures[f"deletion_auc_{label}"] = round(curves.auc_attribution, 4)
+        figures[f"deletion_auc_random_vs_{label}"] = round(curves.auc_random, 4)
+        figures[f"deletion_curve_{label}"] = np.round(curves.attribution.mean(axis=0), 4).tolist()
+        figures["deletion_curve_random"] = np.round(curves.random.mean(axis=0), 4).tolist()
+    return figures
+
+
+def _sequence(data) -> dict[str, Any]:
+    if not registry.is_available("pbc_rnn"):
+        return {"explain_sequence_skipped": "pbc_rnn not shipped"}
+    from medcore.explain.models import build_explainer, test_sample
+
+    explainer = build_explainer("pbc_rnn", data=data)
+    sequences = test_sample("pbc_rnn", data=data)
+    ms = median_ms(lambda: explainer.explain(sequences[0]), repeats=5, warmup=1)
+    relative = [explainer.explain(s).relative_residual for s in sequences]
+    return {"sequence_explain_ms": ms, "sequence_explain_method": explainer.explain(
+                sequences[0]).method,
+            "sequence_relative_residual_median": round(float(np.median(relative)), 4),
+            "sequence_patients": int(len(sequences))}
+
+
+def run(*, data=None) -> dict[str, Any]:
+    """All explain figures; a part whose model or data is missing is reported as skipped."""
+    from medcore.errors import MedcoreError
+
+    figures: dict[str, Any] = {}
+    for part, func in (("tabular", _tabular), ("image", _image), ("sequence", _sequence)):
+        try:
+            figures.update(func(data))
+        except MedcoreError as exc:
+            figures[f"explain_{part}_skipped"] = str(exc)
+    return figures
