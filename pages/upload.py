@@ -31,10 +31,11 @@ def sample_scan(name: str):
     return load_sample(name)
 
 
-def series_label(scan) -> str:
-    """How a series is named in the picker: description, number, modality and size."""
+def series_label(key: str, scan) -> str:
+    """How a series is named in the picker: description (or file), number, modality, size."""
     meta = scan.metadata
-    description = meta.get("series_description") or meta.get("study_description") or "Series"
+    description = (meta.get("series_description") or meta.get("study_description")
+                   or (key[len("file:"):] if key.startswith("file:") else "Series"))
     number = f" #{meta['series_number']}" if meta.get("series_number") else ""
     unit = "slice" if scan.n_frames == 1 else "slices"
     return (f"{description}{number} - {scan.modality}, {scan.n_frames} {unit}, "
@@ -62,7 +63,7 @@ def upload_section() -> None:
     keys = list(series)
     if len(keys) > 1:
         chosen = st.selectbox(f"This upload holds {len(keys)} series: pick one", keys,
-                              format_func=lambda uid: series_label(series[uid]),
+                              format_func=lambda uid: series_label(uid, series[uid]),
                               key="scan_series")
     else:
         chosen = keys[0]

@@ -119,3 +119,27 @@ def test_decoder_failures_are_wrapped(monkeypatch):
                                                  r"RuntimeError: decoder exploded\)"):
         load_scan(dicom_bytes("CT_small.dcm"), filename="x.dcm")
     assert issubclass(InvalidUploadError, MedcoreError)
+
+
+def test_identifiers_never_reach_logs_warnings_or_messages(caplog, recwarn):
+    import logging
+
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    ds.PatientName = "Doe^Jane"
+    ds.PatientID = "MRN-0042"
+    ds.PatientBirthDate = "19O1-13-45"  # invalid: pydicom would warn with the value if parsed
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    data = buffer.getvalue()
+    caplog.clear()  # pydicom warned (with the value) when the test itself set the bad date
+    recwarn.clear()
+    caplog.set_level(logging.DEBUG)
+    scan = load_scan(data, filename="scan.dcm")
+    with pytest.raises(InvalidUploadError) as refused:
+        load_scan(data[: len(data) // 2], filename="scan.dcm")
+    emitted = " ".join([r.getMessage() for r in caplog.records] +
+                       [str(w.message) for w in recwarn.list] +
+                       [str(refused.value), repr(scan), str(scan.metadata)])
+    for secret in ("Doe", "Jane", "MRN-0042", "19O1"):
+        assert secret not in emitted
+    assert {"PatientName", "PatientID", "PatientBirthDate"} <= set(scan.hidden_identifiers)
