@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from medcore.datasets.pbc import DAYS_PER_YEAR
+from medcore.survival_metrics import brier_at, harrell_c
 
 LANDMARKS_YEARS = (1.0, 2.0, 3.0, 4.0, 5.0)
 HORIZON_YEARS = 5.0
@@ -96,27 +97,20 @@ def last_observation(landmark_set: LandmarkSet) -> pd.DataFrame:
 
 def window_concordance(landmark_set: LandmarkSet, risk: np.ndarray) -> float:
     """Harrell's C of ``risk`` against death in the window (times truncated at the horizon)."""
-    from lifelines.utils import concordance_index
-
     if landmark_set.event.sum() == 0:
         return float("nan")
-    return float(concordance_index(landmark_set.time, -np.asarray(risk), landmark_set.event))
+    return harrell_c(landmark_set.time, landmark_set.event, risk)
 
 
 def horizon_brier(train_set: LandmarkSet, test_set: LandmarkSet,
                   survival_at_horizon: np.ndarray) -> float:
     """IPCW Brier score at the horizon (censoring estimated on the training landmark set)."""
-    from sksurv.metrics import brier_score
-    from sksurv.util import Surv
-
-    train = Surv.from_arrays(train_set.residual_event.astype(bool), train_set.residual_time)
-    test = Surv.from_arrays(test_set.residual_event.astype(bool), test_set.residual_time)
     try:
-        _, score = brier_score(train, test, np.asarray(survival_at_horizon)[:, None],
-                               [test_set.horizon])
+        return brier_at(test_set.residual_time, test_set.residual_event, survival_at_horizon,
+                        test_set.horizon, censoring_time=train_set.residual_time,
+                        censoring_event=train_set.residual_event)
     except ValueError:  # horizon outside the test follow-up, or censoring survival zero
         return float("nan")
-    return float(score[0])
 
 
 # --- Cox baselines -------------------------------------------------------------------------------

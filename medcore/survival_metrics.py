@@ -21,8 +21,8 @@ import numpy as np
 
 from medcore.errors import DataValidationError
 
-__all__ = ["check_survival_data", "harrell_c", "uno_c", "integrated_brier", "calibration_at",
-           "kaplan_meier", "survival_report"]
+__all__ = ["check_survival_data", "harrell_c", "uno_c", "integrated_brier", "brier_at",
+           "calibration_at", "kaplan_meier", "survival_report"]
 
 
 def check_survival_data(time, event) -> tuple[np.ndarray, np.ndarray]:
@@ -109,6 +109,28 @@ def integrated_brier(time, event, survival, grid, *, censoring_time=None,
     reference = test if censoring_time is None else _structured(censoring_time, censoring_event)
     return float(integrated_brier_score(reference, test, np.asarray(survival, dtype=float),
                                         np.asarray(grid, dtype=float)))
+
+
+def brier_at(time, event, survival_at_horizon, horizon: float, *, censoring_time=None,
+             censoring_event=None) -> float:
+    """IPCW Brier score of predicted ``S(horizon | x_i)`` at one time (scikit-survival).
+
+    Parameters
+    ----------
+    time, event : array-like, shape (n,)
+    survival_at_horizon : array-like, shape (n,)
+    horizon : float
+        Within the follow-up of ``time``.
+    censoring_time, censoring_event : array-like, optional
+        Data for the censoring distribution; default ``time``/``event``.
+    """
+    from sksurv.metrics import brier_score
+
+    test = _structured(time, event)
+    reference = test if censoring_time is None else _structured(censoring_time, censoring_event)
+    _, score = brier_score(reference, test, np.asarray(survival_at_horizon, dtype=float)[:, None],
+                           [float(horizon)])
+    return float(score[0])
 
 
 def kaplan_meier(time, event, times=None) -> dict[str, np.ndarray]:

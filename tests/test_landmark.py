@@ -80,3 +80,12 @@ def test_folds_split_patients_not_visits(visits):
     for train, test in patient_folds(frame, folds=2, seed=0):
         assert not set(train) & set(test)
         assert set(train) | set(test) == set(frame["id"])
+
+
+def test_horizon_brier_weights_by_the_training_censoring(visits):
+    from medcore.landmark import horizon_brier
+
+    ls = build_landmark_set(visits, 0.0, horizon=2.0)
+    # patient 2 is censored (transplant) at 0.82 years: weight 0; the others are alive at
+    # 2 years with weight 1 / G(2) = 3/2 (one of three censored before)
+    assert horizon_brier(ls, ls, np.array([0.5, 0.3, 1.0])) == pytest.approx(0.25 * 1.5 / 3)

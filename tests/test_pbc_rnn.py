@@ -42,8 +42,8 @@ def test_visit_features_times_sex_and_carry_forward():
     visits["sex"] = "m"
     features = pbc_rnn.visit_features(visits)
     assert list(features.columns[2:]) == list(pbc_rnn.FEATURE_NAMES)
-    np.testing.assert_allclose(features["years_since_first_visit"], [0, 180 / 365.25, 545 / 365.25])
-    np.testing.assert_allclose(features["years_since_previous_visit"], [0, 180 / 365.25, 365 / 365.25])
+    np.testing.assert_allclose(features["years_since_first_visit"] * 365.25, [0, 180, 545])
+    np.testing.assert_allclose(features["years_since_previous_visit"] * 365.25, [0, 180, 365])
     assert features["platelet"].tolist() == [250.0, 250.0, 250.0]
     assert features["sex"].tolist() == [1.0, 1.0, 1.0]
 

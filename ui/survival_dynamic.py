@@ -58,8 +58,8 @@ def _choose_history() -> tuple[pd.DataFrame | None, list[str]]:
         common.show_error(exc)
         return None, []
     ids = list(pd.unique(visits["id"]))
-    patient = st.selectbox("Patient", ids, key=f"pbc_patient_{source == EXAMPLE}",
-                           format_func=lambda i: f"patient {i}")
+    key = "pbc_patient_example" if source == EXAMPLE else "pbc_patient_upload"
+    patient = st.selectbox("Patient", ids, key=key, format_func=lambda i: f"patient {i}")
     history = visits[visits["id"] == patient].sort_values("day").reset_index(drop=True)
     history.attrs = {}
     tag = f"(patient {patient})"
@@ -73,6 +73,14 @@ def _sentence(survival: float, k: int, day: float) -> str:
             f"{HORIZON:g} years after that visit.")
 
 
+def _observed(history: pd.DataFrame) -> str:
+    """What happened to a held-out patient (known outcome, never a model input)."""
+    futime, status = float(history["futime"].iloc[0]), int(history["status"].iloc[0])
+    what = {2: "died", 1: "had a liver transplant (censored)", 0: "was alive at last contact"}
+    return (f"Observed outcome (not shown to the model): {what[status]} on day {futime:g} "
+            f"(year {futime / DAYS_PER_YEAR:.1f}).")
+
+
 def render() -> None:
     """The PBC tab of the Survival page."""
     st.subheader("Primary biliary cholangitis: prognosis after each visit")
@@ -84,6 +92,8 @@ def render() -> None:
         return
     for warning in warnings:
         st.warning(warning)
+    if "status" in history.columns:
+        st.caption(_observed(history))
     try:
         times, by_visit, days = _predict(history)
     except MedcoreError as exc:

@@ -140,8 +140,8 @@ def check_visit_sequences(visits: pd.DataFrame, *, required: list[str] | None = 
     if bad.size:
         row = int(bad[0])
         raise DataValidationError(
-            f"Row {names[row]} (patient {ids[row]}): day is {str(visits['day'].iloc[row])!r}; expected "
-            "the number of days since the patient's first visit (0 or more).")
+            f"Row {names[row]} (patient {ids[row]}): day is {str(visits['day'].iloc[row])!r}; "
+            "expected the number of days since the patient's first visit (0 or more).")
     warnings: list[str] = []
     positions = pd.Series(np.arange(len(visits))).groupby(pd.Series(ids).to_numpy(), sort=False)
     for patient, rows in positions:

@@ -16,6 +16,7 @@ MAIN_BIOMARKERS: tuple[tuple[str, str, bool], ...] = (
     ("protime", "Prothrombin time (s)", False),
     ("platelet", "Platelets (10³/µl)", False),
 )
+LOG_TICKS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50)
 CURRENT = "#c0392b"
 EARLIER = "rgba(90, 90, 90, 0.25)"
 
@@ -51,9 +52,10 @@ def biomarker_trajectories(visits: pd.DataFrame, *, as_of_visit: int | None = No
                                      hovertemplate="year %{x:.1f}: %{y}<extra></extra>"),
                           row=row + 1, col=col + 1)
         if log_axis:
-            fig.update_yaxes(type="log", row=row + 1, col=col + 1)
-        fig.update_xaxes(title_text="years since first visit", row=row + 1, col=col + 1)
-    fig.update_layout(height=480, margin={"t": 40, "b": 40, "l": 40, "r": 20})
+            fig.update_yaxes(type="log", tickvals=LOG_TICKS, ticktext=[f"{t:g}" for t in LOG_TICKS],
+                             row=row + 1, col=col + 1)
+    fig.update_xaxes(title_text="years since first visit", row=2)
+    fig.update_layout(height=500, margin={"t": 40, "b": 40, "l": 40, "r": 20})
     return fig
 
 

@@ -76,7 +76,7 @@ def test_uploaded_visits_out_of_order_name_patient_and_row():
 
 def test_uploaded_single_visit_patient_gets_a_warning_and_a_curve():
     at = run_page(uploaded({"A": [0, 180, 400], "B": [0]}), source=UPLOADED)
-    at.selectbox(key="pbc_patient_False").set_value("B").run()
+    at.selectbox(key="pbc_patient_upload").set_value("B").run()
     assert not at.exception
     assert any("patient B" in w.value and "only visit" in w.value for w in at.warning)
     assert chart_keys(at) >= 3
