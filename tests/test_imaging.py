@@ -207,7 +207,8 @@ def test_window_presets_cover_ct_and_scan_from_array_defaults():
     assert set(WINDOW_PRESETS) == {"lung", "mediastinum", "abdomen", "bone", "brain"}
     assert WINDOW_PRESETS["lung"] == (-600.0, 1500.0)
     ct = load_scan(dicom_file("693_UNCR.dcm"))
-    lung, bone = ct.display(window=WINDOW_PRESETS["lung"]), ct.display(window=WINDOW_PRESETS["bone"])
+    lung = ct.display(window=WINDOW_PRESETS["lung"])
+    bone = ct.display(window=WINDOW_PRESETS["bone"])
     assert lung.mean() > bone.mean()  # a wide low window shows soft tissue bright
     scan = scan_from_array(np.linspace(-1000, 1000, 100, dtype=np.float32).reshape(10, 10))
     low, high = scan.window[0] - scan.window[1] / 2, scan.window[0] + scan.window[1] / 2

@@ -64,8 +64,9 @@ def test_truncated_dicom_pixel_data_and_header():
     with pytest.raises(InvalidUploadError,
                        match="half.dcm: the pixel data could not be decoded .* truncated"):
         load_scan(data[: len(data) // 2], filename="half.dcm")
-    with pytest.raises(InvalidUploadError, match="head.dcm is a DICOM image file whose pixel data is "
-                                                      "missing .* truncated"):
+    with pytest.raises(InvalidUploadError,
+                       match="head.dcm is a DICOM image file whose pixel data is missing .* "
+                             "truncated"):
         load_scan(data[:400], filename="head.dcm")
 
 

@@ -186,7 +186,7 @@ def _to_scan(ds, name: str, default_window: bool = True) -> Scan:
         window = dicom_window(ds)
         if photometric == "MONOCHROME1":
             total = float(pixels.min()) + float(pixels.max())
-            if not pixels.flags.writeable or pixels is array:
+            if not pixels.flags.writeable:
                 pixels = pixels.copy()
             np.subtract(np.float32(total), pixels, out=pixels)
             inverted = True
@@ -248,6 +248,7 @@ def _sop_class_name(ds) -> str:
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    text = text[:200]
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    """The exception's type and first line, for messages (values of identifiers never reach
+    here: identifying elements are not decoded)."""
+    message = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__

@@ -86,4 +86,5 @@ def to_model_input(scan: Scan, *, frame: int | None = None, size: int = 28,
     ValueError, IndexError
         As :func:`model_view`.
     """
-    return model_view(scan, frame=frame, size=size, window=window).astype(np.float32)[np.newaxis, :, :, np.newaxis]
+    view = model_view(scan, frame=frame, size=size, window=window)
+    return view.astype(np.float32)[np.newaxis, :, :, np.newaxis]

@@ -118,7 +118,8 @@ class Scan:
         if index is None:
             index = self.n_frames // 2
         if not 0 <= index < self.n_frames:
-            raise IndexError(f"frame {index} requested; this scan has frames 0..{self.n_frames - 1}.")
+            raise IndexError(f"frame {index} requested; this scan has frames "
+                             f"0..{self.n_frames - 1}.")
         return self.pixels[index]
 
     def display(self, index: int | None = None,

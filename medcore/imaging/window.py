@@ -66,8 +66,8 @@ def apply_window(pixels: np.ndarray, center: float, width: float) -> np.ndarray:
     return out.astype(np.uint8)
 
 
-def percentile_window(pixels: np.ndarray,
-                      percentiles: tuple[float, float] = DEFAULT_PERCENTILES) -> tuple[float, float]:
+def percentile_window(pixels: np.ndarray, percentiles: tuple[float, float] = DEFAULT_PERCENTILES
+                      ) -> tuple[float, float]:
     """A (center, width) window spanning the given percentiles of the pixel values.
 
     Parameters
