@@ -48,17 +48,17 @@ def test_tiny_network_trains_one_step():
     assert any(not np.allclose(a, b.numpy()) for a, b in zip(before, model.trainable_weights))
 
 
-def test_ensemble_outputs_mean_of_calibrated_members():
+def test_ensemble_outputs_calibrated_mean_logit_and_member_probabilities():
     members = [_tiny("a"), _tiny("b")]
     ensemble = build_ensemble(members, scale=0.5, offset=0.2)
     x = np.random.default_rng(1).uniform(0, 255, (5, 12, 12, 1)).astype("float32")
     logits = np.concatenate([np.asarray(m(x, training=False)) for m in members], axis=1)
-    expected = (1 / (1 + np.exp(-(0.5 * logits + 0.2)))).mean(axis=1, keepdims=True)
+    calibrated = 0.5 * logits + 0.2
+    expected = 1 / (1 + np.exp(-calibrated.mean(axis=1, keepdims=True)))
     np.testing.assert_allclose(np.asarray(ensemble(x, training=False)), expected, rtol=1e-5)
     probability, per_member = member_probability_model(ensemble)(x, training=False)
-    assert tuple(per_member.shape) == (5, 2)
-    np.testing.assert_allclose(np.asarray(per_member).mean(axis=1, keepdims=True),
-                               np.asarray(probability), rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(probability), expected, rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(per_member), 1 / (1 + np.exp(-calibrated)), rtol=1e-5)
 
 
 def test_ensemble_rejects_bad_members():

@@ -2,9 +2,13 @@
 
 :func:`build_cnn` builds one member: raw ``uint8``-range pixels in, one logit out (the
 ``Rescaling`` to [0, 1] is inside, so the model carries its preprocessing).
-:func:`build_ensemble` averages calibrated member probabilities inside one saved model: its
-output ``probability`` is ``mean_m sigmoid(scale * logit_m + offset)``; the per-member
-probabilities are the layer ``member_probabilities`` (see :func:`member_probability_model`).
+:func:`build_ensemble` averages the member logits inside one saved model and calibrates them:
+its output ``probability`` is ``sigmoid(scale * mean_m(logit_m) + offset)``; the per-member
+probabilities ``sigmoid(scale * logit_m + offset)`` come from the calibrated member logits, the
+output of the layer ``calibration`` (see :func:`member_probability_model`). Averaging logits rather than probabilities keeps the
+calibration fit well posed: a mean of member probabilities can take the values 0, 1/3, 2/3, 1
+at any sharpness, so its log loss on a nearly separable validation split rewards an ever
+larger scale.
 
 The two custom layers are registered with Keras (package ``medcore``), so importing this module
 before ``keras.saving.load_model`` lets a ``.keras`` file load with ``safe_mode=True``.
@@ -16,8 +20,8 @@ from typing import Sequence
 import keras
 from keras import layers
 
-#: Name of the ensemble layer whose output holds one probability per member, shape (n, members).
-MEMBER_PROBABILITIES = "member_probabilities"
+#: Name of the ensemble layer whose output holds the calibrated member logits, (n, members).
+CALIBRATED_LOGITS = "calibration"
 
 
 @keras.saving.register_keras_serializable(package="medcore")
@@ -110,14 +114,14 @@ def build_cnn(input_shape: Sequence[int] = (28, 28, 1), *, filters: Sequence[int
 
 def build_ensemble(members: Sequence[keras.Model], *, scale: float = 1.0, offset: float = 0.0,
                    name: str = "ensemble") -> keras.Model:
-    """Average calibrated member probabilities inside one model.
+    """Average member logits inside one model and calibrate them.
 
     Parameters
     ----------
     members : sequence of keras.Model
         Networks with the same input shape, each returning a logit ``(n, 1)``.
     scale, offset : float
-        Calibration of every member logit: ``sigmoid(scale * logit + offset)``
+        Calibration of the mean logit (and of each member's): ``sigmoid(scale * logit + offset)``
         (temperature ``T = 1 / scale``).
     name : str
         Model name.
@@ -125,8 +129,8 @@ def build_ensemble(members: Sequence[keras.Model], *, scale: float = 1.0, offset
     Returns
     -------
     keras.Model
-        Input as the members'; output ``probability`` ``(n, 1)``; the layer
-        ``member_probabilities`` holds ``(n, len(members))``.
+        Input as the members'; output ``probability`` ``(n, 1)``; the layer ``calibration``
+        outputs the calibrated member logits ``(n, len(members))``.
 
     Raises
     ------
@@ -142,9 +146,9 @@ def build_ensemble(members: Sequence[keras.Model], *, scale: float = 1.0, offset
     logits = [member(inputs) for member in members]
     stacked = (layers.Concatenate(name="member_logits")(logits) if len(logits) > 1
                else layers.Identity(name="member_logits")(logits[0]))
-    calibrated = LogitScaling(scale, offset, name="calibration")(stacked)
-    member_p = layers.Activation("sigmoid", name=MEMBER_PROBABILITIES)(calibrated)
-    probability = MemberMean(name="probability")(member_p)
+    calibrated = LogitScaling(scale, offset, name=CALIBRATED_LOGITS)(stacked)
+    mean_logit = MemberMean(name="mean_logit")(calibrated)
+    probability = layers.Activation("sigmoid", name="probability")(mean_logit)
     return keras.Model(inputs, probability, name=name)
 
 
@@ -157,9 +161,10 @@ def member_probability_model(ensemble: keras.Model) -> keras.Model:
         ``ensemble`` was not built by :func:`build_ensemble`.
     """
     try:
-        members = ensemble.get_layer(MEMBER_PROBABILITIES).output
+        calibrated = ensemble.get_layer(CALIBRATED_LOGITS).output
     except ValueError as exc:
-        raise ValueError(f"Model {ensemble.name!r} has no layer {MEMBER_PROBABILITIES!r}; "
+        raise ValueError(f"Model {ensemble.name!r} has no layer {CALIBRATED_LOGITS!r}; "
                          "expected a model built by build_ensemble.") from exc
+    members = layers.Activation("sigmoid", name="member_probabilities")(calibrated)
     return keras.Model(ensemble.input, [ensemble.output, members],
                        name=f"{ensemble.name}_with_members")

@@ -1,0 +1,89 @@
+"""pneumonia_cnn: data loader checks, calibration fit, prediction API, the shipped model's AUC."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from medcore.datasets.pneumoniamnist import load_pneumoniamnist
+from medcore.errors import DataUnavailableError, DataValidationError
+from tests.conftest import pneumoniamnist_file
+
+
+def _write_npz(path, **overrides):
+    rng = np.random.default_rng(0)
+    arrays = {}
+    for split, n in (("train", 6), ("val", 4), ("test", 4)):
+        arrays[f"{split}_images"] = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        arrays[f"{split}_labels"] = np.array([[0], [1]] * (n // 2), dtype=np.uint8)
+    arrays.update(overrides)
+    arrays = {k: v for k, v in arrays.items() if v is not None}
+    np.savez(path, **arrays)
+    return path
+
+
+def test_loader_reads_the_medmnist_layout(tmp_path):
+    data = load_pneumoniamnist(_write_npz(tmp_path / "pneumoniamnist.npz"))
+    assert data.train.images.shape == (6, 28, 28, 1) and data.train.images.dtype == np.uint8
+    assert data.test.labels.tolist() == [0, 1, 0, 1]
+    assert len(data.val) == 4
+
+
+def test_loader_messages(tmp_path, monkeypatch):
+    monkeypatch.delenv("MEDCORE_DATA_DIR", raising=False)
+    with pytest.raises(DataUnavailableError, match="pneumoniamnist.npz was not found"):
+        load_pneumoniamnist(tmp_path)
+    bad = _write_npz(tmp_path / "a.npz", val_labels=None)
+    with pytest.raises(DataValidationError, match="has no val_labels"):
+        load_pneumoniamnist(bad)
+    bad = _write_npz(tmp_path / "b.npz", test_images=np.zeros((4, 64, 64), np.uint8))
+    with pytest.raises(DataValidationError, match=r"expected uint8 \(n, 28, 28\)"):
+        load_pneumoniamnist(bad)
+
+
+def test_fit_platt_recovers_a_known_scaling():
+    from medcore.models.pneumonia_cnn import fit_platt
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 3, (4000, 1)) + rng.normal(0, 0.1, (4000, 3))
+    labels = rng.uniform(size=4000) < 1 / (1 + np.exp(-(0.5 * logits.mean(axis=1) - 1.0)))
+    scale, offset = fit_platt(logits, labels)
+    assert scale == pytest.approx(0.5, abs=0.08)
+    assert offset == pytest.approx(-1.0, abs=0.15)
+
+
+def test_predict_returns_probability_and_member_spread():
+    pytest.importorskip("keras")
+    from medcore.models.pneumonia_cnn import predict
+    from medcore.networks.convolutional import build_cnn, build_ensemble
+
+    members = [build_cnn((28, 28, 1), filters=(4,), convs_per_block=1, name=n) for n in "abc"]
+    model = build_ensemble(members)
+    images = np.random.default_rng(0).integers(0, 256, (2, 28, 28)).astype(np.uint8)
+    result = predict(model, images)
+    assert result.probability.shape == (2,) and result.member_probabilities.shape == (2, 3)
+    np.testing.assert_allclose(result.spread, result.member_probabilities.std(axis=1))
+    assert ((result.probability > 0) & (result.probability < 1)).all()
+    with pytest.raises(ValueError, match=r"Expected images of shape \(n, 28, 28, 1\)"):
+        predict(model, np.zeros((1, 32, 32, 1)))
+
+
+@pytest.mark.slow
+def test_shipped_model_on_the_test_split(data_dir):
+    """A bad retrain cannot land: the shipped ensemble keeps test AUC >= 0.96, and the card's
+    evaluation is what the shipped file gives now."""
+    from sklearn.metrics import roc_auc_score
+
+    from medcore import registry
+    from medcore.models import pneumonia_cnn
+
+    pneumoniamnist_file(data_dir)
+    model = registry.load_model("pneumonia_cnn")
+    images, labels = pneumonia_cnn.test_inputs(data_dir)
+    assert images.shape == (624, 28, 28, 1)
+    probability = pneumonia_cnn.predict(model, images).probability
+    auc = roc_auc_score(labels, probability)
+    assert auc >= 0.96
+    card = registry.load_card("pneumonia_cnn")
+    assert card["evaluation"]["test"]["auc"] == pytest.approx(auc, abs=1e-4)
+    background = pneumonia_cnn.training_background(8, data=data_dir)
+    assert background.shape == (8, 28, 28, 1) and background.dtype == np.uint8
