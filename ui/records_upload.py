@@ -74,8 +74,10 @@ def _show_records(frame: pd.DataFrame, schema: Schema) -> None:
         shown.index = pd.Index(rows, name="row")
     st.dataframe(shown, key=f"records_table_{schema.name}")
     st.markdown("**Per-column summary**")
-    st.dataframe(summarise(frame, schema), hide_index=True,
-                 key=f"records_summary_{schema.name}")
+    summary = summarise(frame, schema)
+    st.dataframe(summary, hide_index=True, key=f"records_summary_{schema.name}",
+                 height=36 * (len(summary) + 1) + 3,              # every column, no scrolling
+                 column_config={"values": st.column_config.TextColumn(width="large")})
 
 
 def render() -> None:

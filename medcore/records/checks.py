@@ -21,8 +21,8 @@ ROW_CONVENTION = ("rows are numbered as in a spreadsheet: the header is row 1, t
                   "row 2")
 _FIX = ("Correct these cells, or download the template CSV for this schema and copy your data "
         "into it.")
-_TRUE = {"1", "1.0", "yes", "y", "true", "t"}
-_FALSE = {"0", "0.0", "no", "n", "false", "f"}
+_TRUE = {"yes", "y", "true", "t"}
+_FALSE = {"no", "n", "false", "f"}
 
 
 def rows_text(rows: Sequence[int], limit: int = 6, word: str = "row") -> str:
@@ -112,6 +112,8 @@ def check_column(column: Column, cells: pd.Series, rows: np.ndarray,
     if column.kind == "binary":
         words = {**{w: 1.0 for w in _TRUE}, **{w: 0.0 for w in _FALSE}}
         values = text.str.lower().map(words).astype(float)
+        numbers = to_numbers(text, decimal_comma)              # 1.0, "1,0" (decimal comma)
+        values = values.where(values.notna() | ~numbers.isin([0.0, 1.0]), numbers)
         bad = ~missing & np.isnan(values.to_numpy())
         if bad.any():
             problems.add(f"{label}: not binary {problems.at(rows[bad], text[bad].tolist())}; "
