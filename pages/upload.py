@@ -2,8 +2,10 @@
 
 Scans: single DICOM files, a series as many files or one .zip, PNG/JPEG radiographs, or a
 real sample. The last good scan is kept in ``st.session_state[state.SCAN]`` for the other
-pages; a bad upload shows its error and leaves the earlier scan in place. Uploaded bytes stay
-in memory (never written to disk) and nothing identifying is logged.
+pages; a bad upload shows its error and leaves the earlier scan in place. An upload is decoded
+once (remembered per session by its file ids, so moving a slider does not decode or copy a
+volume again). Uploaded bytes stay in memory (never written to disk); nothing identifying is
+logged.
 """
 from __future__ import annotations
 
@@ -16,16 +18,40 @@ UPLOAD = "Upload files"
 SAMPLE = "Try a sample"
 
 
-@st.cache_data(max_entries=8, show_spinner="Decoding the upload...")
-def decode_upload(files: tuple[tuple[str, bytes], ...]):
-    """Series UID -> Scan for uploaded (name, bytes) pairs; cached on the bytes."""
+#: Private session key: the last decoded upload, so reruns (every slider move) neither hash nor
+#: decode the bytes again, and a volume is not copied out of a cache on each rerun.
+_DECODED = "_scan_upload_decoded"
+
+
+def decode_upload(files) -> dict:
+    """Series UID -> Scan for the uploaded files, decoded once per upload (per session).
+
+    Raises
+    ------
+    MedcoreError
+        The upload cannot be read (the same message again on reruns, without decoding again).
+    """
     from medcore.imaging import load_series
 
-    return load_series([data for _, data in files], filenames=[name for name, _ in files])
+    signature = tuple((f.file_id, f.name, f.size) for f in files)
+    cached = st.session_state.get(_DECODED)
+    if cached is not None and cached[0] == signature:
+        if isinstance(cached[1], MedcoreError):
+            raise cached[1]
+        return cached[1]
+    try:
+        with st.spinner("Decoding the upload..."):
+            series = load_series([f.getvalue() for f in files], filenames=[f.name for f in files])
+    except MedcoreError as error:
+        st.session_state[_DECODED] = (signature, error)
+        raise
+    st.session_state[_DECODED] = (signature, series)
+    return series
 
 
-@st.cache_data(max_entries=16, show_spinner="Loading the sample...")
+@st.cache_resource(max_entries=16, show_spinner="Loading the sample...")
 def sample_scan(name: str):
+    """A sample scan, shared by all sessions (a Scan is immutable: frozen, read-only pixels)."""
     from medcore.samples import load_sample
 
     return load_sample(name)
@@ -56,7 +82,7 @@ def upload_section() -> None:
     if not files:
         return
     try:
-        series = decode_upload(tuple((f.name, f.getvalue()) for f in files))
+        series = decode_upload(files)
     except MedcoreError as error:
         common.show_error(error)
         return

@@ -143,3 +143,24 @@ def test_upload_page_does_not_import_tensorflow():
                             cwd=ROOT, timeout=180)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_an_upload_is_decoded_once_not_on_every_slider_move(monkeypatch):
+    import medcore.imaging
+
+    calls = []
+    original = medcore.imaging.load_series
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(medcore.imaging, "load_series", counting)
+    at = upload(page(), ("ct.dcm", dicom("CT_small.dcm")))
+    widget(at.slider, "Window width").set_value(300.0)
+    at.run()
+    widget(at.selectbox, "Window preset").set_value("Lung")
+    at.run()
+    assert not at.exception and len(calls) == 1
+    at = upload(at, ("other.dcm", dicom("MR_small.dcm")))
+    assert len(calls) == 2 and at.session_state["scan"].modality == "MR"
