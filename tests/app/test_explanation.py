@@ -65,3 +65,27 @@ def test_pbc_history_from_the_survival_page_is_explained_and_global_view_renders
     at.toggle(key="global_pbc_rnn").set_value(True).run()
     assert not at.exception, at.exception
     assert at.selectbox(key="dependence_pbc_rnn").value
+
+
+def test_scan_and_wisconsin_patient_from_the_other_pages_are_explained():
+    import numpy as np
+
+    if not (registry.is_available("pneumonia_cnn") and registry.is_available("breast_cancer_fnn")):
+        pytest.skip("pneumonia_cnn or breast_cancer_fnn is not shipped yet")
+    from medcore.imaging import scan_from_array
+    from medcore.models import breast_cancer_fnn, pneumonia_cnn
+
+    images, _ = pneumonia_cnn.test_inputs()
+    features, _ = breast_cancer_fnn.test_inputs()
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    at.session_state[state.SCAN] = scan_from_array(np.asarray(images[3, :, :, 0], np.uint8))
+    at.session_state[state.WDBC_PATIENT] = features.iloc[[2]].reset_index(drop=True)
+    at.run()
+    assert not at.exception, at.exception
+    keys = [n.key for n in at.number_input]
+    assert "example_pneumonia_cnn" not in keys and "example_breast_cancer_fnn" not in keys
+    text = _text(at)
+    assert "probability of pneumonia" in text and "probability of malignancy" in text
+    at.radio(key="overlay_pneumonia_cnn").set_value("grad_cam").run()
+    at.slider(key="opacity_pneumonia_cnn").set_value(0.8).run()
+    assert not at.exception, at.exception
