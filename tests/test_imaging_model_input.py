@@ -55,3 +55,16 @@ def test_apply_window_maps_edges_and_validates_width():
     np.testing.assert_array_equal(apply_window(values, 0.0, 2000.0), [0, 0, 128, 255, 255])
     with pytest.raises(ValueError, match="width greater than 0"):
         apply_window(values, 0.0, 0.0)
+
+
+def test_scans_are_immutable_and_survive_pickling():
+    import pickle
+
+    scan = scan_from_array(np.zeros((4, 4), np.uint8), metadata={"body_part": "CHEST"})
+    with pytest.raises(ValueError, match="read-only"):
+        scan.pixels[0, 0, 0] = 1
+    with pytest.raises(TypeError, match="Scan.metadata is read-only"):
+        scan.metadata["body_part"] = "HEAD"
+    copy = pickle.loads(pickle.dumps(scan))
+    assert copy.metadata == scan.metadata and copy.window == scan.window
+    np.testing.assert_array_equal(copy.pixels, scan.pixels)

@@ -31,6 +31,19 @@ METADATA_LABELS: dict[str, str] = {
 }
 
 
+class ReadOnlyDict(dict):
+    """A dict that refuses changes (scans are shared between sessions); ``dict(d)`` copies."""
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("Scan.metadata is read-only; copy it first: dict(scan.metadata).")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self):
+        return type(self), (dict(self),)
+
+
 @dataclass(frozen=True, eq=False)
 class Scan:
     """A decoded image or volume, ready for display and for the models.
@@ -42,7 +55,7 @@ class Scan:
         higher values are brighter, like every other scan (bones white). Read-only.
     modality : str
         DICOM modality ("CT", "MR", "CR", ...); "OT" for PNG/JPEG files.
-    metadata : dict
+    metadata : dict (read-only)
         De-identified display fields (keys of :data:`METADATA_LABELS`); never a patient
         identifier.
     window : (center, width)
@@ -86,6 +99,8 @@ class Scan:
         if pixels.flags.writeable:
             pixels.setflags(write=False)
         object.__setattr__(self, "window", (float(self.window[0]), float(self.window[1])))
+        object.__setattr__(self, "metadata", ReadOnlyDict(self.metadata))
+        object.__setattr__(self, "hidden_identifiers", tuple(self.hidden_identifiers))
 
     def __repr__(self) -> str:
         return (f"Scan(modality={self.modality!r}, shape={self.pixels.shape}, "
