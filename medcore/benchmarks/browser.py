@@ -222,13 +222,41 @@ def page_errors(page: Any) -> list[str]:
     return [box.inner_text() for box in page.locator(EXCEPTION).all()]
 
 
+#: Counts finished script runs in the page (a MutationObserver on the run-state attribute, so a
+#: run too quick for polling is still seen); returns the count so far.
+_FINISHED_RUNS = """() => {
+  if (window.__medcoreFinishedRuns === undefined) {
+    window.__medcoreFinishedRuns = 0;
+    new MutationObserver(records => {
+      for (const r of records) if (r.oldValue === 'running') window.__medcoreFinishedRuns += 1;
+    }).observe(document.body, {subtree: true, attributes: true, attributeOldValue: true,
+                               attributeFilter: ['data-test-script-state']});
+  }
+  return window.__medcoreFinishedRuns;
+}"""
+_RUN_FINISHED_SINCE = """before => window.__medcoreFinishedRuns > before && document.querySelector(
+  '[data-testid="stApp"][data-test-script-state="notRunning"]') !== null"""
+
+
+def act_and_wait(page: Any, action: Any, timeout_ms: float = 60_000) -> None:
+    """Do ``action()`` (a click, an upload...) and wait until the script run it caused ends.
+
+    Waiting for the idle state alone races with the start of the run: a page may still show the
+    previous run's output for a moment.
+    """
+    before = page.evaluate(_FINISHED_RUNS)
+    action()
+    page.wait_for_function(_RUN_FINISHED_SINCE, arg=before, timeout=timeout_ms)
+
+
 def open_page(page: Any, title: str, timeout_ms: float = 60_000, *,
               heading: str | None = None) -> None:
     """Open a dashboard page by its sidebar link (keeps the session and its uploads).
 
-    Waits until the page's heading (default: ``title``) is shown.
+    Waits until the page's script has run and its heading (default: ``title``) is shown.
     """
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    link = page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True)
+    act_and_wait(page, link.click, timeout_ms)
     page.get_by_role("heading", name=heading or title, exact=True).first.wait_for(
         timeout=timeout_ms)
 
@@ -275,7 +303,7 @@ def diagnose_sample(page: Any, sample: str, timeout_ms: float = 120_000) -> tupl
     """
     start = time.perf_counter()
     open_page(page, "Diagnosis", timeout_ms)
-    choose_option(page, DIAGNOSIS_SOURCE_LABEL, sample)
+    act_and_wait(page, lambda: choose_option(page, DIAGNOSIS_SOURCE_LABEL, sample), timeout_ms)
     value = metric_value(page, DIAGNOSIS_METRIC_LABEL, timeout_ms)
     return time.perf_counter() - start, value
 

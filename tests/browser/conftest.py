@@ -72,6 +72,7 @@ def shoot() -> Callable[[object, str], Path]:
 
     def save(tab, name: str) -> Path:
         path = folder / f"{name}.png"
+        tab.mouse.move(0, 0)  # no tooltip in the picture
         # Streamlit scrolls inside its main block, so a "full page" shot would stop at the
         # viewport: grow the viewport to the page's content for the shot, then restore it.
         height = tab.evaluate(

@@ -85,6 +85,16 @@ def test_junk_upload_shows_an_error_and_keeps_the_ct(page, shoot):
     shoot(page, "04_upload_junk_error")
 
 
+def test_diagnosis_reads_a_probability_for_a_sample_radiograph(page, shoot):
+    seconds, shown = launcher.diagnose_sample(page, launcher.DIAGNOSIS_SAMPLES[0], SLOW_MS)
+    match = re.fullmatch(r"(\d{1,3})%", shown)
+    assert match and 0 <= int(match.group(1)) <= 100, f"not a probability: {shown!r}"
+    page.get_by_text("Operating threshold").first.wait_for()
+    assert_no_exception(page)
+    print(f"first diagnosis (cold, in the journey): {seconds:.1f} s, P(pneumonia) = {shown}")
+    shoot(page, "05_diagnosis_radiograph")
+
+
 def open_tab(page, name: str):
     """Click a Streamlit tab and return its (now visible) panel."""
     tab = page.get_by_role("tab", name=name, exact=True)
@@ -99,3 +109,14 @@ def test_explanation_shows_a_waterfall(page, shoot):
     expect(panel.locator(".waterfalllayer .point").first).to_be_visible(timeout=SLOW_MS)
     assert_no_exception(page)
     shoot(page, "08_explanation_waterfall")
+
+
+def test_explanation_shows_an_image_overlay(page, shoot):
+    panel = open_tab(page, "Chest X-ray (CNN)")
+    chart = panel.locator('[data-testid="stPlotlyChart"]').filter(
+        has=page.locator(".heatmaplayer")).first
+    expect(chart).to_be_visible(timeout=SLOW_MS)
+    # The scan in grey and the attribution map on top: two heatmap traces in one figure.
+    expect(chart.locator(".heatmaplayer .hm")).to_have_count(2, timeout=SLOW_MS)
+    assert_no_exception(page)
+    shoot(page, "09_explanation_image_overlay")
