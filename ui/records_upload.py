@@ -75,9 +75,17 @@ def _show_records(frame: pd.DataFrame, schema: Schema) -> None:
     st.dataframe(shown, key=f"records_table_{schema.name}")
     st.markdown("**Per-column summary**")
     summary = summarise(frame, schema)
+    for statistic in ("min", "median", "max"):                 # 4 significant digits on screen
+        summary[statistic] = summary[statistic].map(lambda v: float(f"{v:.4g}"))
+    small = st.column_config.Column(width="small")
     st.dataframe(summary, hide_index=True, key=f"records_summary_{schema.name}",
-                 height=36 * (len(summary) + 1) + 3,              # every column, no scrolling
-                 column_config={"values": st.column_config.TextColumn(width="large")})
+                 height=35 * (len(summary) + 1) + 3,              # every column, no scrolling
+                 column_config={"column": st.column_config.TextColumn(width="medium"),
+                                "kind": small, "count": small, "missing": small,
+                                "min": small, "median": small, "max": small,
+                                "values": st.column_config.TextColumn(width="medium")},
+                 column_order=["column", "kind", "count", "missing", "min", "median", "max",
+                               "values"])
 
 
 def render() -> None:
