@@ -103,6 +103,17 @@ def test_predict_survival_as_of_visit_matches_survival_by_visit():
     assert curve.survival[0] == 1.0 and np.all(np.diff(curve.survival) <= 0)
 
 
+def test_impute_like_model_uses_the_model_fill_values():
+    visits = make_visits({1: [0, 100]}).drop(columns="chol")
+    model = tiny_model(make_visits({1: [0, 100]}))
+    x = pbc_rnn.visits_to_arrays(visits).x
+    filled = pbc_rnn.impute_like_model(model, x)
+    assert not np.isnan(filled).any()
+    assert (filled[0, :, pbc_rnn.FEATURE_NAMES.index("chol")] == 300.0).all()
+    np.testing.assert_allclose(model.predict_on_batch(x), model.predict_on_batch(filled),
+                               atol=1e-6)
+
+
 def test_predict_survival_refuses_two_patients_and_bad_visit_numbers():
     visits = make_visits({1: [0, 10], 2: [0, 10]})
     model = tiny_model(visits)

@@ -225,6 +225,16 @@ def fit_network(visits: pd.DataFrame, *, seed: int = 0, settings: dict | None = 
     return model
 
 
+def impute_like_model(model, x: np.ndarray) -> np.ndarray:
+    """Fill NaN (never-measured values) with the fill values stored in ``model``.
+
+    The model does the same inside; explainers that interpolate inputs (SHAP) need finite
+    arrays. ``x`` : ndarray, shape (n, T, F) -> same shape, float32, no NaN.
+    """
+    fill = np.asarray(model.get_layer("impute_and_log").fill_values, dtype="float32")
+    return np.where(np.isnan(x), fill, x).astype("float32")
+
+
 def survival_times() -> np.ndarray:
     """Years after the last visit at which the model gives survival, with 0: shape (K + 1,)."""
     return EDGES.copy()
@@ -232,8 +242,14 @@ def survival_times() -> np.ndarray:
 
 def predict_grid(model, x: np.ndarray) -> np.ndarray:
     """Survival on :func:`survival_times` (``S(0) = 1`` prepended), shape (n, K + 1)."""
-    # predict_on_batch runs a traced (compiled) function: ~1 ms instead of ~100 ms eagerly
-    survival = np.asarray(model.predict_on_batch(np.asarray(x, dtype="float32")))
+    # predict_on_batch runs a traced (compiled) function: ~1 ms instead of ~100 ms eagerly.
+    # Batch and time are padded up to multiples of 16 and 8 (padding is masked), so a few input
+    # shapes cover every patient and the function is rarely traced again.
+    x = np.asarray(x, dtype="float32")
+    n, steps = x.shape[0], x.shape[1]
+    padded = np.zeros((-(-n // 16) * 16, -(-steps // 8) * 8, x.shape[2]), dtype="float32")
+    padded[:n, :steps] = x
+    survival = np.asarray(model.predict_on_batch(padded))[:n]
     return np.concatenate([np.ones((survival.shape[0], 1)), survival], axis=1)
 
 
