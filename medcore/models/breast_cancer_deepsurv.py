@@ -269,6 +269,7 @@ def train(*, data=None, seed: int = 0, models_dir=None) -> dict[str, Any]:
                     "CDK4/6 inhibitors) absent from 1978-1993 cohorts; causal claims about hormone "
                     "therapy (the data are observational for Rotterdam)."),
         "disclaimer": RESEARCH_USE_DISCLAIMER,
+        "custom_objects_module": "medcore.survival",
         "data": {"source": data_module.SOURCE, "licence": data_module.LICENCE,
                  "citation": data_module.CITATION,
                  "outcome": "RFS: event = recurrence or death (rfs = pmax(recur, death)); time = "
