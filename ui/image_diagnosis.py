@@ -1,9 +1,137 @@
-"""Page section for the `pneumonia_cnn` model."""
+"""Diagnosis page, image half: pneumonia on a chest radiograph (``pneumonia_cnn``).
+
+The scan comes from the Upload page (``st.session_state[ui.state.SCAN]``) or a sample; the page
+shows it beside the 28 x 28 input the network sees, the calibrated probability with the
+ensemble's spread, the operating threshold and what it means on the test set, and a Grad-CAM map.
+TensorFlow is imported only when the model is first needed.
+"""
 from __future__ import annotations
 
-from ui import common
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from medcore import registry, samples
+from medcore.errors import MedcoreError
+from medcore.imaging import to_model_input
+from medcore.models import pneumonia_cnn
+from medcore.plots.images import scan_figure
+from ui import common, scan_view, state
+
+MODEL = pneumonia_cnn.NAME
+UPLOADED = "__uploaded__"
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _load_sample(name: str):
+    return samples.load_sample(name)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _analyse(x: np.ndarray) -> tuple[pneumonia_cnn.Prediction, np.ndarray]:
+    """Prediction and Grad-CAM map of one model input ``(1, 28, 28, 1)`` (cached on its bytes)."""
+    from medcore.explain.gradcam import grad_cam
+
+    model = common.load_model(MODEL)
+    return pneumonia_cnn.predict(model, x), grad_cam(model, x)[0]
+
+
+def _choose_scan() -> tuple[Any, str]:
+    """The uploaded scan or a sample: ``(scan or None, label)``."""
+    uploaded = st.session_state.get(state.SCAN)
+    if uploaded is None:
+        st.info("No scan uploaded yet. Upload a chest radiograph (DICOM, PNG or JPEG) on the "
+                "**Upload** page, or try a sample below.", icon=":material/upload_file:")
+    options = ([UPLOADED] if uploaded is not None else []) + samples.list_samples()
+    name = st.session_state.get(state.SCAN_NAME) or "uploaded scan"
+
+    def label(option: str) -> str:
+        return f"Uploaded: {name}" if option == UPLOADED else samples.describe_sample(option)
+
+    choice = st.selectbox("Image to assess", options, index=0 if uploaded is not None else None,
+                          format_func=label, placeholder="Choose a sample image",
+                          key="image_dx_source")
+    if choice is None:
+        return None, ""
+    if choice == UPLOADED:
+        return uploaded, label(choice)
+    return _load_sample(choice), choice
+
+
+def _show_images(scan: Any, frame: int, x: np.ndarray, cam: np.ndarray) -> None:
+    model_view = x[0, :, :, 0].astype(np.uint8)
+    left, middle, right = st.columns(3)
+    with left:
+        st.markdown("**As uploaded** (default window)")
+        st.plotly_chart(scan_figure(scan.display(frame)), key="image_dx_original")
+        rows, columns = scan.pixels.shape[1:3]
+        st.caption(f"{scan.modality}, {rows} x {columns} pixels"
+                   + (f", frame {frame + 1} of {scan.n_frames}" if scan.n_frames > 1 else ""))
+    with middle:
+        st.markdown("**What the model sees** (28 x 28)")
+        st.plotly_chart(scan_figure(model_view), key="image_dx_model_input")
+        st.caption("Grey-scale, default window to 0..255, centre square, resized "
+                   "(medcore.imaging.to_model_input).")
+    with right:
+        st.markdown("**Where the model looked** (Grad-CAM)")
+        st.plotly_chart(scan_figure(model_view, overlay=cam, overlay_label="Grad-CAM"),
+                        key="image_dx_gradcam")
+        st.caption("Bright: regions whose features raised the pneumonia score most (mean of "
+                   "the ensemble members' Grad-CAM maps on their last convolutional block).")
+
+
+def _percent(value: float) -> str:
+    return ">99%" if value > 0.995 else "<1%" if value < 0.005 else f"{value:.0%}"
+
+
+def _show_result(prediction: pneumonia_cnn.Prediction, card: dict, scan: Any) -> None:
+    probability = float(prediction.probability[0])
+    members = prediction.member_probabilities[0]
+    threshold = float(card["threshold"])
+    positive = probability >= threshold
+    cols = st.columns(3)
+    cols[0].metric("P(pneumonia)", _percent(probability),
+                   help="Calibrated on the validation split (Platt scaling).")
+    cols[1].metric("Ensemble spread (SD)", f"± {prediction.spread[0]:.0%}",
+                   help=f"Standard deviation across the {members.size} networks of the ensemble.")
+    cols[2].metric("Operating threshold", f"{threshold:.0%}",
+                   help=card.get("threshold_rule", ""))
+    call = ("**Pneumonia suspected**: the probability is at or above the threshold."
+            if positive else "**No pneumonia found**: the probability is below the threshold.")
+    (st.error if positive else st.success)(call)
+    st.markdown(f"Uncertainty: a deep ensemble of {members.size} networks trained from different "
+                f"seeds; they give {', '.join(f'{m:.0%}' for m in members)} "
+                f"(range {members.min():.0%} to {members.max():.0%}).")
+    sentence = pneumonia_cnn.operating_point_sentence(card)
+    if sentence:
+        st.markdown(sentence)
+    reference = scan.metadata.get("reference_label")
+    if reference:
+        st.caption(f"Data-set label of this sample: **{reference}**.")
 
 
 def render() -> None:
-    if common.model_unavailable("pneumonia_cnn"):
+    """The image half of the Diagnosis page."""
+    if common.model_unavailable(MODEL):
         return
+    scan, _ = _choose_scan()
+    if scan is None:
+        common.model_card_expander(MODEL)
+        return
+    try:
+        frame = scan_view.frame_control(scan, key="image_dx")
+        x = to_model_input(scan, frame=frame)
+        card = registry.load_card(MODEL)
+        for warning in pneumonia_cnn.intended_use_warnings(scan, frame, model_input=x,
+                                                           card=card):
+            st.warning(warning, icon=":material/warning:")
+        with st.spinner("Assessing the image..."):
+            prediction, cam = _analyse(x)
+    except MedcoreError as exc:
+        common.show_error(exc)
+        return
+    _show_result(prediction, card, scan)
+    _show_images(scan, frame, x, cam)
+    common.model_card_expander(MODEL)
+    common.disclaimer()

@@ -37,12 +37,10 @@ LEARNING_RATE = 2e-3
 THRESHOLD_RULE = ("Youden's J (max sensitivity + specificity - 1) of the calibrated ensemble "
                   "probability on the validation split; prevalence-free, equal weight to both "
                   "error types; ties broken towards the higher threshold")
-#: Published PneumoniaMNIST test figures (MedMNIST v2, Yang et al. 2023, Table 3, 28 px).
+#: Published PneumoniaMNIST test figures (MedMNIST v2, Yang et al. 2023, benchmark table).
 PUBLISHED = {
     "source": "MedMNIST v2 (Yang et al., Scientific Data 2023), PneumoniaMNIST test split",
     "ResNet-18 (28)": {"auc": 0.944, "accuracy": 0.854},
-    "ResNet-50 (28)": {"auc": 0.948, "accuracy": 0.854},
-    "auto-sklearn": {"auc": 0.942, "accuracy": 0.855},
     "AutoKeras": {"auc": 0.947, "accuracy": 0.878},
     "Google AutoML Vision": {"auc": 0.991, "accuracy": 0.946},
 }
@@ -172,6 +170,14 @@ def _train_member(index: int, seed: int, data, class_weight: dict[int, float]):
                     "val_auc": float(history.history["val_auc"][best])}
 
 
+def input_reference(images: np.ndarray) -> dict[str, list[float]]:
+    """1st and 99th percentiles of the per-image mean grey level and its standard deviation
+    (contrast) over ``images`` (uint8, (n, 28, 28, 1)): the range of ordinary inputs."""
+    flat = np.asarray(images, dtype=float).reshape(len(images), -1)
+    return {key: [round(float(v), 2) for v in np.percentile(values, [1, 99])]
+            for key, values in (("mean_grey", flat.mean(axis=1)), ("contrast_sd", flat.std(axis=1)))}
+
+
 def fit_platt(logits: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     """Fit ``scale, offset`` minimising the log loss of ``sigmoid(scale * mean_m(z_m) + offset)``.
 
@@ -273,6 +279,7 @@ def train(*, data: str | os.PathLike | None = None, seed: int = 0,
                         "scale": scale, "temperature": 1.0 / scale, "offset": offset},
         "threshold": threshold,
         "threshold_rule": THRESHOLD_RULE,
+        "input_reference": input_reference(dataset.train.images),
         "metrics": {"validation": metrics.classification_report(dataset.val.labels, val_p,
                                                                  threshold)},
         "published": PUBLISHED,
@@ -340,7 +347,9 @@ def evaluate(*, data: str | os.PathLike | None = None,
 INTENDED_MODALITIES: tuple[str, ...] = ("CR", "DX")
 
 
-def intended_use_warnings(scan: Any, frame: int | None = None) -> list[str]:
+def intended_use_warnings(scan: Any, frame: int | None = None, *,
+                          model_input: np.ndarray | None = None,
+                          card: dict[str, Any] | None = None) -> list[str]:
     """Plain-language reasons why ``scan`` is outside the model's intended use (empty if none).
 
     Parameters
@@ -348,6 +357,11 @@ def intended_use_warnings(scan: Any, frame: int | None = None) -> list[str]:
     scan : medcore.imaging.Scan
     frame : int, optional
         The frame given to the model (default: the middle one, as ``to_model_input`` does).
+    model_input : ndarray, shape (1, 28, 28, 1), optional
+        With ``card``: also warn when its mean grey level or contrast lies outside the 1st-99th
+        percentiles of the training images (``card["input_reference"]``).
+    card : dict, optional
+        The model card.
     """
     warnings = []
     modality = str(scan.modality or "").upper()
@@ -368,6 +382,21 @@ def intended_use_warnings(scan: Any, frame: int | None = None) -> list[str]:
         used = scan.n_frames // 2 if frame is None else int(frame)
         warnings.append(f"This is a multi-frame image ({scan.n_frames} frames, e.g. a volume): "
                         f"the model sees one frame only, frame {used + 1} of {scan.n_frames}.")
+    reference = (card or {}).get("input_reference")
+    if model_input is not None and reference:
+        values = {"mean_grey": float(np.mean(model_input)),
+                  "contrast_sd": float(np.std(model_input))}
+        words = {"mean_grey": ("darker", "brighter"), "contrast_sd": ("flatter", "more contrasted")}
+        for key, value in values.items():
+            low, high = reference[key]
+            if not low <= value <= high:
+                side = words[key][value > high]
+                warnings.append(
+                    f"The 28 x 28 input is {side} than 98% of the training radiographs "
+                    f"({key.replace('_', ' ')} {value:.0f}; training 1st-99th percentile "
+                    f"{low:.0f}-{high:.0f}): the image is unlike those the model learnt from "
+                    "(an adult film, other exposure or processing), so its output is less "
+                    "trustworthy.")
     return warnings
 
 

@@ -1,0 +1,62 @@
+"""AppTest of the Diagnosis page's image half (pages/diagnosis.py, first tab)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from medcore import registry, samples
+from ui import state
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "diagnosis.py")
+
+needs_model = pytest.mark.skipif(not registry.is_available("pneumonia_cnn"),
+                                 reason="pneumonia_cnn is not trained and shipped")
+
+
+def _text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [m.value for m in at.info]
+    parts += [m.value for m in at.warning] + [m.value for m in at.caption]
+    return " ".join(parts)
+
+
+@needs_model
+def test_without_a_scan_it_says_where_to_upload_one():
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception
+    assert "Upload" in " ".join(i.value for i in at.info)
+    assert not [m for m in at.metric if m.label == "P(pneumonia)"]
+
+
+def _sample_names() -> list[str]:
+    return samples.list_samples()
+
+
+@needs_model
+@pytest.mark.slow
+def test_a_sample_radiograph_gets_a_probability():
+    if "RG1_UNCR.dcm" not in _sample_names():
+        pytest.skip("pydicom-data's RG1_UNCR.dcm is not installed")
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.selectbox(key="image_dx_source").select("RG1_UNCR.dcm").run()
+    assert not at.exception
+    assert not at.error or all("Pneumonia suspected" in e.value for e in at.error)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["P(pneumonia)"].endswith("%")
+    assert "Ensemble spread (SD)" in metrics
+    assert "Grad-CAM" in _text(at)
+
+
+@needs_model
+@pytest.mark.slow
+def test_an_uploaded_ct_slice_is_flagged_as_outside_intended_use():
+    if "CT_small.dcm" not in _sample_names():
+        pytest.skip("pydicom's CT_small.dcm is not available")
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state[state.SCAN] = samples.load_sample("CT_small.dcm")
+    at.session_state[state.SCAN_NAME] = "ct.dcm"
+    at.run()
+    assert not at.exception
+    assert "not a chest radiograph" in " ".join(w.value for w in at.warning)
+    assert any(m.label == "P(pneumonia)" for m in at.metric)
