@@ -36,9 +36,9 @@ SOURCE = ("R package 'survival' (datasets rotterdam and gbsg), read via the Pyth
 LICENCE = "LGPL (>= 2) (R package 'survival')"
 CITATION = ("Royston P, Altman DG. External validation of a Cox prognostic model: principles and "
             "methods. BMC Med Res Methodol 2013;13:33. Schumacher M et al. Randomized 2x2 trial "
-            "evaluating hormonal treatment and the duration of chemotherapy in node-positive breast "
-            "cancer patients (GBSG). J Clin Oncol 1994;12:2086-93. Foekens JA et al. Cancer Res "
-            "2000;60:636-43 (Rotterdam).")
+            "evaluating hormonal treatment and the duration of chemotherapy in node-positive "
+            "breast cancer patients (GBSG). J Clin Oncol 1994;12:2086-93. Foekens JA et al. "
+            "Cancer Res 2000;60:636-43 (Rotterdam).")
 
 
 def size_category_from_mm(size_mm) -> np.ndarray:

@@ -3,8 +3,9 @@ survival after breast-cancer surgery (Rotterdam node-positive -> GBSG).
 
 Model input (:func:`to_model_array`): ``(n, 8)`` float32 in :data:`FEATURE_NAMES` order, raw units,
 with ``size`` as the numeric code 0/1/2 for ``"<=20"``, ``"20-50"``, ``">50"`` mm. Inside the saved
-``.keras`` model: ``log1p`` of ``nodes``, ``pgr`` and ``er`` (:class:`medcore.survival.Log1pColumns`,
-their raw values are heavily skewed), then a ``Normalization`` adapted on the training split, then
+``.keras`` model: ``log1p`` of ``nodes``, ``pgr`` and ``er``
+(:class:`medcore.survival.Log1pColumns`; their raw values are heavily skewed), then a
+``Normalization`` adapted on the training split, then
 :data:`NUM_MEMBERS` networks from :func:`medcore.networks.feedforward.build_feedforward` (linear
 log-risk head, no bias) side by side. Output: ``(n, members)`` log-risks.
 
