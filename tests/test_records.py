@@ -422,3 +422,12 @@ def test_pbcseq_as_european_csv_utf16_semicolons_decimal_commas():
     with pytest.raises(DataValidationError, match=r"'ascites': not binary in row 2 \(received "
                                                   r"'0,5'\)"):
         load_records(data.decode("utf-16").replace(";1,0;", ";0,5;", 1).encode(), "pbc_visits")
+
+
+def test_missing_day_is_not_reported_as_duplicate_patients():
+    frame = _template_frame("pbc_visits", 3).drop(columns="day")
+    frame["id"] = "7"
+    with pytest.raises(DataValidationError) as info:
+        load_records(_csv(frame), "pbc_visits")
+    assert "missing required column (1 of 16): 'day'" in str(info.value)
+    assert "duplicate" not in str(info.value)

@@ -151,6 +151,30 @@ def load_records(source: bytes | str | os.PathLike | BinaryIO, schema: Schema | 
                      f"{rows_text([r for r, _ in wrong])}; expected one cell per column"
                      + (" (a decimal comma in a comma-separated file splits a number in two: "
                         "use decimal points)" if delimiter == "," else ""))
+    mapping, extra = _map_header(header, schema, problems)
+    if not body:
+        raise DataValidationError(
+            "the records file has a header but no records; expected at least one row under the "
+            f"header with the '{schema.name}' columns"
+            + (f" (also {problems.lines[-1]})" if problems.lines else "")
+            + ". Add the records, or download the template CSV and fill it in.")
+    if extra:
+        notes.append(f"ignored {len(extra)} column{'s' if len(extra) > 1 else ''} not in the "
+                     f"'{schema.name}' schema: {names_text(extra)}")
+    rows = np.array([r for r, _ in body])
+    data = {target: [cells[i] if i < len(cells) else "" for _, cells in body]
+            for i, target in mapping.items()}
+    raw = pd.DataFrame(data, dtype=object)
+    frame = validate_columns(raw, schema, rows, problems, received=received,
+                             decimal_comma=delimiter != ",")
+    frame.attrs.update(rows=rows.tolist(), notes=notes, schema=schema.name)
+    return frame
+
+
+def _map_header(header: list[str], schema: Schema,
+                problems: Problems) -> tuple[dict[int, str], list[str]]:
+    """Header cell index -> schema column (names match loosely, with or without the unit),
+    and the header names not in the schema; reports repeated and missing columns."""
     by_name = {normalise(c.label): c.name for c in schema.columns}   # "age (years)" too
     by_name.update({normalise(c.name): c.name for c in schema.columns})
     mapping: dict[int, str] = {}
@@ -168,23 +192,7 @@ def load_records(source: bytes | str | os.PathLike | BinaryIO, schema: Schema | 
     missing = [c.name for c in schema.columns if c.required and c.name not in mapping.values()]
     if missing:
         problems.add(_missing_text(missing, extra, schema, header))
-    if not body:
-        raise DataValidationError(
-            "the records file has a header but no records; expected at least one row under the "
-            f"header with the '{schema.name}' columns"
-            + (f" (also {problems.lines[-1]})" if problems.lines else "")
-            + ". Add the records, or download the template CSV and fill it in.")
-    if extra:
-        notes.append(f"ignored {len(extra)} column{'s' if len(extra) > 1 else ''} not in the "
-                     f"'{schema.name}' schema: {names_text(extra)}")
-    rows = np.array([r for r, _ in body])
-    data = {target: [cells[i] if i < len(cells) else "" for _, cells in body]
-            for i, target in mapping.items()}
-    raw = pd.DataFrame(data, dtype=object)
-    frame = validate_columns(raw, schema, rows, problems, received=received,
-                      decimal_comma=delimiter != ",")
-    frame.attrs.update(rows=rows.tolist(), notes=notes, schema=schema.name)
-    return frame
+    return mapping, extra
 
 
 def _missing_text(missing: list[str], extra: list[str], schema: Schema, header: list[str]) -> str:

@@ -34,16 +34,19 @@ def rows_text(rows: Sequence[int], limit: int = 6, word: str = "row") -> str:
 
 
 def names_text(names: Sequence[str], limit: int = 8) -> str:
+    """``"'a', 'b' and 3 more"``: column names, truncated after ``limit``."""
     names = list(names)
     head = ", ".join(repr(n) if n else "(unnamed)" for n in names[:limit])
     return head + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def number_text(value: float) -> str:
+    """A number as short text: 300, 0.5, 1e+09."""
     return f"{value:g}"
 
 
 def range_text(column: Column) -> str:
+    """The plausible range of a column: ``"18 to 100"``, ``"at least 0"``."""
     low, high = column.minimum, column.maximum
     if low is not None and high is not None:
         return f"{number_text(low)} to {number_text(high)}"
@@ -67,8 +70,8 @@ class Problems:
                           for v in list(values)[:6])
         if self.single:
             return f"(received {shown})" if shown else "in this record"
-        return "in " + rows_text(rows) + (f" (received {shown}{', ...' if len(values) > 6 else ''})"
-                                  if shown else "")
+        more = ", ..." if len(values) > 6 else ""
+        return "in " + rows_text(rows) + (f" (received {shown}{more})" if shown else "")
 
     def raise_if_any(self, received: str) -> None:
         if not self.lines:
@@ -94,7 +97,7 @@ def texts(cells: pd.Series) -> pd.Series:
 
 
 def check_column(column: Column, cells: pd.Series, rows: np.ndarray,
-                  problems: Problems, decimal_comma: bool) -> pd.Series:
+                 problems: Problems, decimal_comma: bool) -> pd.Series:
     """Convert one column of raw cells (str or numbers) to its kind; report what does not fit."""
     label = f"'{column.label}'"
     text = texts(cells)
@@ -149,7 +152,8 @@ def to_numbers(text: pd.Series, decimal_comma: bool) -> pd.Series:
 
 
 def check_numbers(column: Column, values: pd.Series, good: np.ndarray, rows: np.ndarray,
-                   problems: Problems) -> None:
+                  problems: Problems) -> None:
+    """Whole numbers for ``int``, the plausible range, and the allowed ``levels``."""
     label = f"'{column.label}'"
     array = values.to_numpy()
     if column.kind == "int":
@@ -175,7 +179,8 @@ def check_numbers(column: Column, values: pd.Series, good: np.ndarray, rows: np.
 
 
 def check_category(column: Column, text: pd.Series, missing: np.ndarray, rows: np.ndarray,
-                    problems: Problems, decimal_comma: bool) -> pd.Series:
+                   problems: Problems, decimal_comma: bool) -> pd.Series:
+    """Categories matched case-insensitively; with ``bins``, numbers map onto categories."""
     lookup = {c.lower(): c for c in column.categories}
     values = text.str.lower().map(lookup).astype(object)
     if column.bins:                                   # numbers (e.g. size in mm) -> categories
@@ -195,9 +200,10 @@ def check_category(column: Column, text: pd.Series, missing: np.ndarray, rows: n
 
 
 def check_unique(schema: Schema, frame: pd.DataFrame, present: set[str], rows: np.ndarray,
-                  problems: Problems) -> None:
-    keys = [k for k in schema.unique if k in present]
-    if not keys or len(keys) < len(schema.unique) and schema.unique[0] not in present:
+                 problems: Problems) -> None:
+    """No two rows share the ``schema.unique`` columns (patient, or patient and visit day)."""
+    keys = list(schema.unique)
+    if not keys or any(k not in present for k in keys):     # absent id: rows are numbered
         return
     subset = frame[keys]
     complete = subset.notna().all(axis=1).to_numpy()
@@ -214,7 +220,8 @@ def check_unique(schema: Schema, frame: pd.DataFrame, present: set[str], rows: n
 
 
 def check_per_patient(schema: Schema, frame: pd.DataFrame, present: set[str],
-                       rows: np.ndarray, problems: Problems) -> None:
+                      rows: np.ndarray, problems: Problems) -> None:
+    """Columns of ``schema.per_patient`` must not vary within one patient."""
     if not schema.unique or schema.unique[0] not in present or len(frame) < 2:
         return
     key = schema.unique[0]
@@ -229,14 +236,14 @@ def check_per_patient(schema: Schema, frame: pd.DataFrame, present: set[str],
 
 
 def validate_columns(raw: pd.DataFrame, schema: Schema, rows: np.ndarray, problems: Problems, *,
-              received: str, decimal_comma: bool = False) -> pd.DataFrame:
+                     received: str, decimal_comma: bool = False) -> pd.DataFrame:
     """Check every column of ``raw`` (already restricted to schema columns) and build the frame."""
     present = set(raw.columns)
     out = {}
     for column in schema.columns:
         if column.name in present:
             out[column.name] = check_column(column, raw[column.name], rows, problems,
-                                             decimal_comma)
+                                            decimal_comma)
         elif column.kind == "id":
             out[column.name] = pd.Series([str(r) for r in rows], dtype=object)
         else:
