@@ -99,12 +99,12 @@ def metadata_table(scan: Scan) -> None:
 def render(scan: Scan, *, key: str = "scan_view", title: str | None = None
            ) -> tuple[int, tuple[float, float]]:
     """Show ``scan`` with its controls; returns ``(frame_index, (center, width))``."""
-    image_column, info_column = st.columns([3, 2])
-    with info_column:
+    image_column, controls_column = st.columns([3, 2])
+    with controls_column:
         frame = frame_control(scan, key=key)
         window = window_controls(scan, key=key)
-        metadata_table(scan)
     with image_column:
         figure = scan_figure(scan.display(frame, window), title=title)
         st.plotly_chart(figure, key=f"{key}_image", config={"displaylogo": False})
+    metadata_table(scan)
     return frame, window

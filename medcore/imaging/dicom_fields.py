@@ -123,7 +123,7 @@ def display_metadata(ds, frames: int, inverted: bool) -> dict[str, Any]:
         "rows": int(ds.Rows),
         "columns": int(ds.Columns),
         "frames": frames,
-        "pixel_spacing_mm": " x ".join(f"{v:g}" for v in spacing)
+        "pixel_spacing_mm": " x ".join(f"{v:.4g}" for v in spacing)
         if spacing and all(v > 0 for v in spacing) else "",
         "slice_thickness_mm": " ".join(f"{v:g}" for v in numbers(ds, "SliceThickness")),
         "photometric_interpretation": photometric + (" (inverted for display)" if inverted else ""),
