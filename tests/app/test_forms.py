@@ -77,3 +77,25 @@ def test_impossible_default_starts_empty_instead_of_raising():
     at.button(key="t_submit").click().run()
     assert not at.exception
     assert "'age (years)': no value; expected one" in at.error[0].value
+
+
+def test_explicit_groups_become_tabs_and_ungrouped_columns_go_to_other():
+    def script():
+        import streamlit as st
+
+        from medcore.records import example_values
+        from medcore.schemas import PBC_VISITS
+        from ui.forms import schema_form
+
+        values = schema_form(PBC_VISITS, defaults=example_values(PBC_VISITS), key_prefix="p",
+                             groups={"labs": ("bili", "albumin", "protime")}, columns=2)
+        if values is not None:
+            st.session_state["values"] = values
+
+    at = AppTest.from_function(script, default_timeout=30).run()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["labs", "other"]
+    at.selectbox(key="p_ascites").set_value("unknown")
+    at.button(key="p_submit").click().run()
+    values = at.session_state["values"]
+    assert values["ascites"] is None and values["bili"] == 1.4 and values["sex"] == "f"
