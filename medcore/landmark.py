@@ -247,6 +247,7 @@ def _summary(frame: pd.DataFrame) -> dict[str, float]:
     return {"c_index": float(per_fold["c_index"].mean()),
             "c_index_sd_folds": float(per_fold["c_index"].std()),
             "c_index_sd_repeats": float(per_repeat["c_index"].std()),
+            "c_index_by_repeat": [round(float(v), 4) for v in per_repeat["c_index"]],
             "brier": float(per_fold["brier"].mean()),
             "brier_sd_folds": float(per_fold["brier"].std())}
 
@@ -260,12 +261,14 @@ def report(results: pd.DataFrame, *, model: str, dataset: str, n_test: int) -> d
             n_at_risk=("n_at_risk", "sum"), deaths_in_window=("deaths_in_window", "sum"))
         repeats = frame["repeat"].nunique()
         table[["n_at_risk", "deaths_in_window"]] //= repeats
-        return {f"{lm:g}y": {k: (round(float(v), 4) if isinstance(v, float) else int(v))
+        counts = ("n_at_risk", "deaths_in_window")
+        return {f"{lm:g}y": {k: (int(v) if k in counts else round(float(v), 4))
                              for k, v in row.items()} for lm, row in table.iterrows()}
 
     def block(name):
         frame = results[results["model"] == name]
-        return {**{k: round(v, 4) for k, v in _summary(frame).items()},
+        return {**{k: (round(v, 4) if isinstance(v, float) else v)
+                   for k, v in _summary(frame).items()},
                 "per_landmark": per_landmark(frame)}
 
     ours = results[results["model"] == model].set_index(["repeat", "fold", "landmark"])

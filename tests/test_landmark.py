@@ -89,3 +89,16 @@ def test_horizon_brier_weights_by_the_training_censoring(visits):
     # patient 2 is censored (transplant) at 0.82 years: weight 0; the others are alive at
     # 2 years with weight 1 / G(2) = 3/2 (one of three censored before)
     assert horizon_brier(ls, ls, np.array([0.5, 0.3, 1.0])) == pytest.approx(0.25 * 1.5 / 3)
+
+
+def test_report_has_the_design_shape_and_paired_comparison():
+    from medcore.landmark import report
+
+    rows = [dict(repeat=r, fold=f, landmark=lm, model=m, c_index=0.7 + 0.1 * (m == "net"),
+                 brier=0.1, n_at_risk=10, deaths_in_window=3)
+            for r in range(2) for f in range(2) for lm in (1.0, 2.0) for m in ("net", "cox")]
+    out = report(pd.DataFrame(rows), model="net", dataset="toy", n_test=20)
+    assert out["test"]["c_index"] == pytest.approx(0.8)
+    assert out["test"]["per_landmark"]["1y"]["n_at_risk"] == 20   # summed over folds
+    assert out["baselines"]["cox"]["c_index"] == pytest.approx(0.7)
+    assert out["baselines"]["cox"]["folds_model_better"] == "4/4"
