@@ -151,6 +151,28 @@ def _score_csv(predictor) -> None:
                        key="rfs_scored_download")
 
 
+def _test_performance(card: dict) -> None:
+    """How the shipped ensemble did on GBSG, from the card's last ``evaluate`` run."""
+    evaluation = card.get("evaluation")
+    if not evaluation:
+        return
+    from medcore.plots.survival import calibration_figure
+
+    with st.expander("How well it did on the GBSG test cohort (686 women)"):
+        rows = {"this model": evaluation["test"], **evaluation["baselines"]}
+        st.dataframe(pd.DataFrame([
+            {"model": name, "Harrell C": m["c_index"], "Uno C (6 y)": m["uno_c"],
+             "integrated Brier (1-6 y)": m["integrated_brier"],
+             "5-y calibration gap": m["calibration_5y_mean_abs_diff"]}
+            for name, m in rows.items()]).round(3), hide_index=True, key="rfs_test_table")
+        st.plotly_chart(calibration_figure(evaluation["test"]["calibration_5y"], horizon=5),
+                        key="rfs_chart_calibration")
+        st.caption("Higher C is better ranking (0.5 = chance); lower Brier and calibration gap "
+                   "are better. Calibration: four groups of predicted risk, observed by "
+                   "Kaplan-Meier with 95% CI. Baselines were fitted on Rotterdam in the same run. "
+                   "Figures from `python -m medcore evaluate breast_cancer_deepsurv --json`.")
+
+
 def _guarded(func, *args) -> None:
     """Run one section; a MedcoreError becomes a message and the other sections still show."""
     try:
@@ -184,5 +206,6 @@ def render() -> None:
     _guarded(_patient_sections, predictor)
     st.subheader("Score a records CSV")
     _guarded(_score_csv, predictor)
+    _test_performance(predictor.card)
     common.model_card_expander(NAME)
     common.disclaimer()
