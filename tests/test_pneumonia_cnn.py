@@ -97,7 +97,7 @@ def test_intended_use_warnings():
     assert intended_use_warnings(scan_from_array(grey, modality="CR")) == []
     ct = scan_from_array(np.zeros((5, 32, 32), np.float32), modality="CT")
     text = " ".join(intended_use_warnings(ct))
-    assert "CT image, not a chest radiograph" in text
+    assert "This CT image is not a chest radiograph" in text
     assert "frame 3 of 5" in text
     colour = scan_from_array(np.zeros((28, 28, 3), np.uint8), modality="CR")
     assert "colour image" in " ".join(intended_use_warnings(colour))

@@ -45,6 +45,8 @@ def _choose_scan() -> tuple[Any, str]:
                 "**Upload** page, or try a sample below.", icon=":material/upload_file:")
     options = ([UPLOADED] if uploaded is not None else []) + samples.list_samples()
     name = st.session_state.get(state.SCAN_NAME) or "uploaded scan"
+    if isinstance(name, (list, tuple)):
+        name = f"{name[0]} (+{len(name) - 1} more)" if len(name) > 1 else name[0]
 
     def label(option: str) -> str:
         return f"Uploaded: {name}" if option == UPLOADED else samples.describe_sample(option)
@@ -101,8 +103,8 @@ def _show_result(prediction: pneumonia_cnn.Prediction, card: dict, scan: Any) ->
             if positive else "**No pneumonia found**: the probability is below the threshold.")
     (st.error if positive else st.success)(call)
     st.markdown(f"Uncertainty: a deep ensemble of {members.size} networks trained from different "
-                f"seeds; they give {', '.join(f'{m:.0%}' for m in members)} "
-                f"(range {members.min():.0%} to {members.max():.0%}).")
+                f"seeds; they give {', '.join(_percent(m) for m in members)} "
+                f"(range {_percent(members.min())} to {_percent(members.max())}).")
     sentence = pneumonia_cnn.operating_point_sentence(card)
     if sentence:
         st.markdown(sentence)

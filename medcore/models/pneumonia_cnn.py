@@ -366,7 +366,7 @@ def intended_use_warnings(scan: Any, frame: int | None = None, *,
     warnings = []
     modality = str(scan.modality or "").upper()
     if modality in ("CT", "MR", "PT", "NM", "US"):
-        warnings.append(f"This is a {modality} image, not a chest radiograph: the model was "
+        warnings.append(f"This {modality} image is not a chest radiograph: the model was "
                         "trained only on frontal chest X-rays, so its output here means nothing.")
     elif scan.source == "dicom" and modality not in INTENDED_MODALITIES:
         warnings.append(f"The DICOM modality is {modality or 'missing'}, not CR or DX "
