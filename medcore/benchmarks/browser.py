@@ -28,6 +28,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -222,20 +223,47 @@ def page_errors(page: Any) -> list[str]:
     return [box.inner_text() for box in page.locator(EXCEPTION).all()]
 
 
-#: Counts finished script runs in the page (a MutationObserver on the run-state attribute, so a
-#: run too quick for polling is still seen); returns the count so far.
-_FINISHED_RUNS = """() => {
-  if (window.__medcoreFinishedRuns === undefined) {
-    window.__medcoreFinishedRuns = 0;
-    new MutationObserver(records => {
-      for (const r of records) if (r.oldValue === 'running') window.__medcoreFinishedRuns += 1;
-    }).observe(document.body, {subtree: true, attributes: true, attributeOldValue: true,
-                               attributeFilter: ['data-test-script-state']});
-  }
-  return window.__medcoreFinishedRuns;
-}"""
-_RUN_FINISHED_SINCE = """before => window.__medcoreFinishedRuns > before && document.querySelector(
-  '[data-testid="stApp"][data-test-script-state="notRunning"]') !== null"""
+class ScriptRuns:
+    """Counts the script runs a browser tab's Streamlit session has finished.
+
+    Listens to the session's websocket and decodes Streamlit's ``ForwardMsg`` frames, so even a
+    run too quick to show in the page (React may never render the "running" state) is counted.
+    Attach it before the tab opens the dashboard (see :func:`new_tab`).
+    """
+
+    def __init__(self, page: Any) -> None:
+        self.finished = 0
+        page.on("websocket", self._attach)
+
+    def _attach(self, websocket: Any) -> None:
+        websocket.on("framereceived", self._frame)
+
+    def _frame(self, payload: Any) -> None:
+        if isinstance(payload, str):
+            return
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        message = ForwardMsg()
+        try:
+            message.ParseFromString(payload)
+        except Exception:  # noqa: BLE001 - not a ForwardMsg: not ours to count
+            return
+        if (message.WhichOneof("type") == "script_finished"
+                and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN):
+            self.finished += 1
+
+
+_RUNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def new_tab(browser: Any, timeout_ms: float = 60_000) -> Any:
+    """A tab (Playwright page) in a fresh browser context at :data:`VIEWPORT`, whose script runs
+    are counted for :func:`act_and_wait`. Close it with ``page.context.close()``."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(timeout_ms)
+    page = context.new_page()
+    _RUNS[page] = ScriptRuns(page)
+    return page
 
 
 def act_and_wait(page: Any, action: Any, timeout_ms: float = 60_000) -> None:
@@ -243,10 +271,26 @@ def act_and_wait(page: Any, action: Any, timeout_ms: float = 60_000) -> None:
 
     Waiting for the idle state alone races with the start of the run: a page may still show the
     previous run's output for a moment.
+
+    Raises
+    ------
+    ValueError
+        When ``page`` was not opened with :func:`new_tab` (its runs are not counted).
+    TimeoutError
+        When no run finishes within ``timeout_ms``.
     """
-    before = page.evaluate(_FINISHED_RUNS)
+    runs = _RUNS.get(page)
+    if runs is None:
+        raise ValueError("This page's script runs are not counted: open it with "
+                         "medcore.benchmarks.browser.new_tab(browser or context).")
+    before = runs.finished
     action()
-    page.wait_for_function(_RUN_FINISHED_SINCE, arg=before, timeout=timeout_ms)
+    deadline = time.perf_counter() + timeout_ms / 1000.0
+    while runs.finished <= before:
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"No Streamlit script run finished within {timeout_ms / 1000:.0f} s "
+                               "of the action.")
+        page.wait_for_timeout(20)  # lets Playwright deliver the websocket frames
 
 
 def open_page(page: Any, title: str, timeout_ms: float = 60_000, *,
@@ -291,21 +335,32 @@ DIAGNOSIS_SOURCE_LABEL = "Image to assess"
 DIAGNOSIS_METRIC_LABEL = "P(pneumonia)"
 
 
-def diagnose_sample(page: Any, sample: str, timeout_ms: float = 120_000) -> tuple[float, str]:
+@dataclass(frozen=True)
+class Diagnosis:
+    """One diagnosis in the browser: timings (seconds) and the probability as shown."""
+
+    total_s: float
+    page_open_s: float
+    probability: str
+
+
+def diagnose_sample(page: Any, sample: str, timeout_ms: float = 120_000) -> Diagnosis:
     """Open Diagnosis, pick ``sample`` and wait for the probability.
 
     Returns
     -------
-    seconds : float
-        From the click on the Diagnosis link to the probability shown.
-    probability : str
-        The probability as shown (e.g. ``"87%"``).
+    Diagnosis
+        ``total_s`` from the click on the Diagnosis link to the probability shown (the page's
+        run with the sample finished), ``page_open_s`` the part before the sample was picked,
+        and the probability as shown (e.g. ``"87%"``).
     """
     start = time.perf_counter()
     open_page(page, "Diagnosis", timeout_ms)
+    opened = time.perf_counter()
     act_and_wait(page, lambda: choose_option(page, DIAGNOSIS_SOURCE_LABEL, sample), timeout_ms)
     value = metric_value(page, DIAGNOSIS_METRIC_LABEL, timeout_ms)
-    return time.perf_counter() - start, value
+    end = time.perf_counter()
+    return Diagnosis(total_s=end - start, page_open_s=opened - start, probability=value)
 
 
 def _children(pid: int) -> list[int]:
@@ -379,7 +434,7 @@ def run(*, data: Path | None = None) -> dict[str, Any]:
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
-            page = browser.new_page(viewport=VIEWPORT)
+            page = new_tab(browser)
             server = start_dashboard(env=env)
             try:
                 wait_until_healthy(server)
@@ -398,17 +453,16 @@ def run(*, data: Path | None = None) -> dict[str, Any]:
 
 
 def _diagnosis_figures(page: Any) -> dict[str, Any]:
-    """First diagnosis in a fresh server (cold), then with the model cached (warm)."""
-    cold_s, _ = diagnose_sample(page, DIAGNOSIS_SAMPLES[0])
-    wait_for_app_idle(page)
+    """First diagnosis in a fresh server (cold), then on another sample, model cached (warm)."""
+    cold = diagnose_sample(page, DIAGNOSIS_SAMPLES[0])
     open_page(page, "Home", heading="medcore")
-    warm_s, _ = diagnose_sample(page, DIAGNOSIS_SAMPLES[1])
-    wait_for_app_idle(page)
-    return {"first_diagnosis_cold_s": round(cold_s, 2), "first_diagnosis_warm_s": round(warm_s, 2)}
+    warm = diagnose_sample(page, DIAGNOSIS_SAMPLES[1])
+    return {"first_diagnosis_cold_s": round(cold.total_s, 2),
+            "first_diagnosis_warm_s": round(warm.total_s, 2),
+            "first_diagnosis_warm_page_open_s": round(warm.page_open_s, 2)}
 
 
 def _visit_every_model(page: Any) -> None:
     """Open every page that loads a model, so the memory figure counts them all."""
     for title in ("Diagnosis", "Survival", "Explanation"):
-        open_page(page, title)
-        wait_for_app_idle(page)
+        open_page(page, title, 180_000)

@@ -55,13 +55,11 @@ def dashboard(chromium) -> Iterator[launcher.DashboardServer]:
 @pytest.fixture(scope="module")
 def page(chromium, dashboard) -> Iterator[object]:
     """One browser tab for the whole module, so a journey keeps its Streamlit session."""
-    context = chromium.new_context(viewport=launcher.VIEWPORT)
-    context.set_default_timeout(60_000)
-    tab = context.new_page()
+    tab = launcher.new_tab(chromium)
     try:
         yield tab
     finally:
-        context.close()
+        tab.context.close()
 
 
 @pytest.fixture(scope="session")
