@@ -112,3 +112,20 @@ def test_evaluate_shape_and_baselines():
         assert low <= result["test"][name] <= high
     assert set(result["baselines"]) == {"logistic_regression", "gradient_boosting"}
     assert result["baselines"]["logistic_regression"]["auc"] > 0.95
+
+
+def test_classification_figures_follow_the_threshold():
+    from medcore.plots import classification as plots
+
+    rng = np.random.default_rng(0)
+    y = np.array([0] * 30 + [1] * 20)
+    p = np.clip(y * 0.6 + rng.uniform(0, 0.4, size=50), 0, 1)
+    roc = plots.roc_figure(y, p, 0.5)
+    assert roc.data[-1].name == "threshold 0.50" and "AUC" in roc.layout.title.text
+    assert plots.precision_recall_figure(y, p, 0.5).data[-1].x[0] == pytest.approx(1.0)
+    confusion = plots.confusion_figure(y, p, 0.99)
+    assert confusion.data[0].text[1][1].startswith("true positive<br>")
+    calibration = plots.calibration_figure(y, p, 0.5, num_bins=5)
+    low = calibration.data[1].y - calibration.data[1].error_y.arrayminus
+    assert np.all(low >= -1e-9)
+    assert len(plots.probability_histogram(y, p, 0.5).data) == 2

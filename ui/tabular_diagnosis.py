@@ -1,4 +1,4 @@
-"""Diagnosis page, tabular half: P(malignant) of a breast fine-needle aspirate (`breast_cancer_fnn`).
+"""Diagnosis page, tabular half: P(malignant) of a breast aspirate (`breast_cancer_fnn`).
 
 Three sections: one patient entered in a form; many patients from a records CSV (the Upload page's,
 or one uploaded here), scored in a sortable, downloadable table; and the model's track record on
@@ -145,7 +145,8 @@ def _statistics(card: dict[str, Any], threshold: float) -> None:
     right.plotly_chart(plots.precision_recall_figure(y, p, chosen), key=f"{KEY}_pr")
     left, right = st.columns(2)
     left.plotly_chart(plots.confusion_figure(y, p, chosen), key=f"{KEY}_confusion")
-    right.plotly_chart(plots.calibration_figure(y, p, chosen), key=f"{KEY}_calibration")
+    right.plotly_chart(plots.calibration_figure(y, p, chosen, num_bins=5),
+                       key=f"{KEY}_calibration")
     st.plotly_chart(plots.probability_histogram(y, p, chosen), key=f"{KEY}_histogram")
     _versus_baselines(card)
 
@@ -163,6 +164,10 @@ def _versus_baselines(card: dict[str, Any]) -> None:
     st.markdown("**Against baselines fitted on the same split** (from the model card's last "
                 f"`python -m medcore evaluate {NAME}`):")
     st.dataframe(table.style.format("{:.3f}"), key=f"{KEY}_baselines")
+    st.caption("95% bootstrap intervals of the test AUC: " + "; ".join(
+        f"{name} {r['ci95']['auc'][0]:.3f} to {r['ci95']['auc'][1]:.3f}"
+        for name, r in rows.items() if "ci95" in r) + ". With 114 test cases, differences "
+        "of a few thousandths are within chance.")
     cv = card.get("cross_validation", {})
     if cv.get("auc"):
         st.caption(f"Repeated {cv['repeats']}x{cv['folds']} cross-validation on the training "

@@ -79,7 +79,10 @@ class DevelopmentData:
 
 
 def development_data(data: Any = None) -> DevelopmentData:
-    """Load WDBC and apply the fixed split. ``data`` is ignored (the data ship with scikit-learn)."""
+    """Load WDBC and apply the fixed split.
+
+    ``data`` is ignored: the data ship with scikit-learn.
+    """
     wdbc = load_wdbc()
     split = fixed_split(wdbc.labels)
     x = wdbc.features.to_numpy("float32")

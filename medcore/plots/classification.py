@@ -106,32 +106,48 @@ def confusion_figure(y_true, probability, threshold: float, *,
     return figure
 
 
+def _wilson(successes: np.ndarray, totals: np.ndarray,
+            z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a proportion (sensible even for 0 of 1 or 1 of 1)."""
+    share = successes / totals
+    centre = (share + z * z / (2 * totals)) / (1 + z * z / totals)
+    spread = np.sqrt(share * (1 - share) / totals + z * z / (4 * totals ** 2))
+    half = z * spread / (1 + z * z / totals)
+    return centre - half, centre + half
+
+
 def calibration_figure(y_true, probability, threshold: float | None = None, *,
                        num_bins: int = 10) -> go.Figure:
     """Reliability curve: observed share of positives against mean predicted probability per
-    equal-width bin (marker size = bin count), with the threshold as a vertical line."""
+    equal-width bin, with 95% Wilson intervals (marker size = bin count) and the threshold as a
+    vertical line. Few cases fall between 0 and 1 on an accurate model: read the error bars."""
     y, p = _arrays(y_true, probability)
     edges = np.linspace(0.0, 1.0, num_bins + 1)
     bins = np.clip(np.digitize(p, edges[1:-1], right=True), 0, num_bins - 1)
-    rows = [(p[bins == b].mean(), y[bins == b].mean(), int((bins == b).sum()))
+    rows = [(p[bins == b].mean(), y[bins == b].sum(), int((bins == b).sum()))
             for b in range(num_bins) if (bins == b).any()]
-    predicted, observed, count = (np.array(v) for v in zip(*rows))
+    predicted, positives, count = (np.array(v, dtype=float) for v in zip(*rows))
+    observed = positives / count
+    low, high = _wilson(positives, count)
     figure = go.Figure()
     figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect calibration",
                        line=dict(dash="dot", color="grey"))
-    figure.add_scatter(x=predicted, y=observed, mode="lines+markers", name="model",
-                       line=dict(color=_NEGATIVE, width=2), customdata=count,
+    figure.add_scatter(x=predicted, y=observed, mode="lines+markers", name="model (95% CI)",
+                       line=dict(color=_NEGATIVE, width=2), customdata=count.astype(int),
+                       error_y=dict(type="data", symmetric=False, array=high - observed,
+                                    arrayminus=observed - low, thickness=1),
                        marker=dict(size=6 + 14 * np.sqrt(count / count.max()), color=_NEGATIVE),
                        hovertemplate="predicted %{x:.2f}<br>observed %{y:.2f}"
                                      "<br>%{customdata} cases")
     if threshold is not None:
         figure.add_vline(x=threshold, line=dict(color=_POINT, dash="dash"),
-                         annotation_text=f"threshold {threshold:.2f}")
-    figure.update_layout(title="Calibration (observed vs predicted)", **_LAYOUT,
+                         annotation_text=f"threshold {threshold:.2f}",
+                         annotation_position="bottom right")
+    figure.update_layout(title=f"Calibration ({num_bins} bins, observed vs predicted)", **_LAYOUT,
                          xaxis_title="mean predicted probability",
-                         yaxis_title="observed share positive", legend=dict(x=0.02, y=0.98))
+                         yaxis_title="observed share positive", legend=dict(x=0.55, y=0.12))
     figure.update_xaxes(range=[-0.02, 1.02])
-    figure.update_yaxes(range=[-0.02, 1.02])
+    figure.update_yaxes(range=[-0.02, 1.05])
     return figure
 
 
