@@ -99,6 +99,7 @@ def _records(frame: pd.DataFrame) -> pd.DataFrame:
     (lambda f: f.assign(**{"mean radius": ["big"] + [13.0] * 7}), "mean radius"),
     (lambda f: f.drop(columns=["worst area", "area error"]), "worst area"),
     (lambda f: f.assign(**{"mean area": [-5.0] + [500.0] * 7}), "mean area"),
+    (lambda f: f.assign(**{"worst texture": [None] * 3 + [20.0] * 5}), "worst texture"),
     (lambda f: f.iloc[:0], "header but no records"),
 ])
 def test_bad_csv_shows_error_and_the_rest_still_works(make, message):
@@ -120,3 +121,12 @@ def test_good_upload_here_is_scored_and_kept():
     assert not at.exception and not at.error
     assert len(_scored_table(at)) == 5
     assert len(at.session_state[state.RECORDS]["wdbc"]) == 5
+
+
+def test_extra_columns_are_ignored_with_a_note():
+    at = _page().run()
+    data = _wdbc_csv(4).assign(diagnosis="M", site="A").to_csv(index=False).encode()
+    at.file_uploader(key="wdbc_records_upload").set_value(("extra.csv", data, "text/csv")).run()
+    assert not at.exception and not at.error
+    assert any("ignored 2 columns" in c.value for c in at.caption)
+    assert "diagnosis" not in _scored_table(at).columns
