@@ -70,3 +70,21 @@ def test_describe_value_units_and_binaries():
     assert describe_value("age", 61.0) == "age at surgery 61 years"
     assert describe_value("mean smoothness", 0.1) == "mean smoothness 0.1"
     assert describe_value("unknown feature", 2.5) == "unknown feature 2.5"
+
+
+def test_sequence_sentence_quotes_first_and_last_visit_and_sums_over_visits():
+    names = ("bili", "albumin")
+    attributions = np.array([[0.05, 0.0], [0.02, 0.01], [-0.20, 0.01], [0.0, 0.0]])
+    values = np.array([[0.3, 3.5], [0.9, 3.5], [5.4, 3.4], [0.0, 0.0]])
+    output = 0.5 + attributions.sum()
+    e = Explanation(attributions=attributions, base_value=0.5, output=output,
+                    feature_names=names, values=values, method="test", kind="sequence",
+                    output_name="probability of being alive 5 years after the last visit",
+                    output_unit="survival probability",
+                    residual=residual_of(output, 0.5, attributions),
+                    extras={"visit_mask": np.array([True, True, True, False]),
+                            "visit_years": np.array([0.0, 1.0, 2.5, 0.0])})
+    text = describe_in_words(e, top=2)
+    assert "is lower than average (50%) mainly because of serum bilirubin from 0.3 to 5.4 " \
+           "mg/dl (-13 pp); serum albumin from 3.5 to 3.4 g/dl raises it (+2.0 pp)." in text
+    assert "Of the 3 visits, visit 3 of 3 (at 2.5 years) weighed most (-19 pp)" in text

@@ -14,11 +14,11 @@ from medcore.explain.faithfulness import DeletionCurves, deletion_curve, deletio
 from medcore.explain.image import ImageExplainer, region_shares
 from medcore.explain.sequence import SequenceExplainer, select_output, visit_mask
 from medcore.explain.tabular import (TabularExplainer, logit_model, survival_at_horizon_model)
-from medcore.explain.words import describe_in_words, describe_value
+from medcore.explain.words import describe_feature, describe_in_words, describe_value
 
 __all__ = [
     "DeletionCurves", "Explanation", "GlobalExplanation", "ImageExplainer", "SequenceExplainer",
     "TabularExplainer", "additivity_ok", "deletion_curve", "deletion_curves", "describe_in_words",
-    "describe_value", "input_key", "logit_model", "region_shares", "select_output",
+    "describe_feature", "describe_value", "input_key", "logit_model", "region_shares", "select_output",
     "survival_at_horizon_model", "visit_mask",
 ]

@@ -68,7 +68,8 @@ class ImageExplainer:
         self.background_ = background
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.explainer_ = shap.GradientExplainer(self.model, background)
+            self.explainer_ = shap.GradientExplainer(self.model, background,
+                                                     batch_size=self.nsamples)
         self.base_value_ = float(scalar_output(self.model, background).mean())
         return self
 

@@ -51,13 +51,18 @@ def _number(value: float) -> str:
     return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def describe_value(name: str, value: float) -> str:
-    """An input in words with its unit, e.g. ``"12 positive lymph nodes"``, ``"bili 3.2 mg/dl"``."""
+def describe_value(name: str, value: float, first: float | None = None) -> str:
+    """An input in words with its unit, e.g. ``"12 positive lymph nodes"``, ``"bili 3.2 mg/dl"``.
+
+    ``first``: for a visit history, the first visit's value; a numeric input that changed reads
+    ``"serum bilirubin from 0.3 to 5.4 mg/dl"``.
+    """
     if name in BINARY_PHRASES:
         return BINARY_PHRASES[name][0 if float(value) >= 0.5 else 1]
     column = _column(name)
+    changed = first is not None and _number(first) != _number(value)
     if column is None:
-        return f"{name} {_number(value)}"
+        return f"{name} {'from ' + _number(first) + ' to ' if changed else ''}{_number(value)}"
     if column.unit == "count":
         return f"{_number(value)} {column.description}"
     if column.kind == "category" and column.categories:
@@ -69,8 +74,24 @@ def describe_value(name: str, value: float) -> str:
     words = column.description.split()
     label = column.description if 0 < len(words) <= 3 and not set("(:;") & set(
         column.description) else column.name
-    unit = f" {column.unit}" if column.unit and column.unit not in ("ratio",) else ""
+    unit = (f" {column.unit}" if column.unit and column.unit != "ratio" and " / " not in column.unit
+            else "")
+    if changed:
+        return f"{label} from {_number(first)} to {_number(value)}{unit}"
     return f"{label} {_number(value)}{unit}"
+
+
+def describe_feature(explanation: Explanation, index: int) -> str:
+    """Feature ``index`` of an explanation in words: its value (tabular) or its first and last
+    values over the real visits (sequence)."""
+    e = explanation
+    name = e.feature_names[index]
+    if e.kind == "tabular":
+        return describe_value(name, e.values[index])
+    mask = e.extras.get("visit_mask")
+    rows = np.flatnonzero(mask) if mask is not None else np.arange(len(e.values))
+    rows = rows if rows.size else np.array([len(e.values) - 1])
+    return describe_value(name, e.values[rows[-1], index], first=e.values[rows[0], index])
 
 
 def format_contribution(value: float, unit: str) -> str:
@@ -128,7 +149,6 @@ def describe_in_words(explanation: Explanation, top: int = 3) -> str:
     if e.kind == "image":
         return opening + ". " + _image_sentence(e)
     contributions = np.asarray(e.by_feature, dtype=np.float64)
-    values = _feature_values(e)
     order = np.argsort(-np.abs(contributions))[:top]
     sign = 1.0 if gap >= 0 else -1.0
     supporting = [i for i in order if contributions[i] * sign > 0]
@@ -138,8 +158,7 @@ def describe_in_words(explanation: Explanation, top: int = 3) -> str:
         supporting = candidates[:1]
 
     def item(i: int) -> str:
-        return (f"{describe_value(e.feature_names[i], values[i])} "
-                f"({format_contribution(contributions[i], unit)})")
+        return f"{describe_feature(e, i)} ({format_contribution(contributions[i], unit)})"
 
     sentence = opening
     if supporting and gap != 0:
@@ -149,7 +168,7 @@ def describe_in_words(explanation: Explanation, top: int = 3) -> str:
         verb += "" if len(opposing) > 1 else "s"
         if len(opposing) == 1:  # "hormone therapy lowers it (-0.15)"
             i = opposing[0]
-            sentence += (f"; {describe_value(e.feature_names[i], values[i])} {verb} it "
+            sentence += (f"; {describe_feature(e, i)} {verb} it "
                          f"({format_contribution(contributions[i], unit)})")
         else:
             sentence += f"; {_join([item(i) for i in opposing])} {verb} it"
@@ -160,14 +179,6 @@ def describe_in_words(explanation: Explanation, top: int = 3) -> str:
     sentence += (f" The numbers are {note}, relative to the average training patient; "
                  "they describe the model, not causes.")
     return sentence
-
-
-def _feature_values(e: Explanation) -> np.ndarray:
-    if e.kind == "tabular":
-        return np.asarray(e.values, dtype=np.float64)
-    mask = e.extras.get("visit_mask")
-    rows = np.flatnonzero(mask) if mask is not None else np.arange(len(e.values))
-    return np.asarray(e.values[rows[-1] if rows.size else -1], dtype=np.float64)
 
 
 def _visit_sentence(e: Explanation) -> str:
@@ -182,8 +193,8 @@ def _visit_sentence(e: Explanation) -> str:
     if years is not None:
         when += f" (at {float(years[best]):.1f} years)"
     return (f"Of the {visits.size} visits, {when} weighed most "
-            f"({format_contribution(by_visit[best], e.output_unit)}); biomarker values quoted "
-            "are from the last visit.")
+            f"({format_contribution(by_visit[best], e.output_unit)}); a biomarker's number is "
+            "summed over all its visits, its values are first and last visit.")
 
 
 def _image_sentence(e: Explanation) -> str:

@@ -7,10 +7,17 @@ import plotly.graph_objects as go
 
 from medcore.explain.core import Explanation, GlobalExplanation
 from medcore.explain.faithfulness import DeletionCurves
-from medcore.explain.words import describe_value, format_contribution, format_output
+from medcore.explain.words import describe_feature, format_contribution, format_output
 
 #: Red raises the output, blue lowers it (as in the shap package's plots).
 DIVERGING = "RdBu_r"
+#: The same, transparent around 0 so the image shows through where nothing was attributed.
+DIVERGING_TRANSPARENT = [[0.0, "rgba(5,48,97,1)"], [0.3, "rgba(67,147,195,0.8)"],
+                         [0.5, "rgba(247,247,247,0)"], [0.7, "rgba(214,96,77,0.8)"],
+                         [1.0, "rgba(103,0,31,1)"]]
+#: Grad-CAM: transparent where the map is 0.
+HEAT_TRANSPARENT = [[0.0, "rgba(0,0,4,0)"], [0.3, "rgba(120,28,109,0.6)"],
+                    [0.7, "rgba(237,105,37,0.9)"], [1.0, "rgba(252,255,164,1)"]]
 POSITIVE, NEGATIVE = "#d62728", "#1f77b4"
 
 
@@ -30,8 +37,6 @@ def waterfall(explanation: Explanation, top: int = 10) -> go.Figure:
     e = explanation
     scale = _scale(e.output_unit)
     contributions = np.asarray(e.by_feature, dtype=float)
-    values = e.values if e.kind == "tabular" else e.values[np.flatnonzero(
-        e.extras.get("visit_mask", np.ones(len(e.values), bool)))[-1]]
     order = list(np.argsort(-np.abs(contributions))[:top])[::-1]
     rest = [i for i in range(len(contributions)) if i not in order]
     labels, steps, texts = ["average patient"], [e.base_value * scale], [""]
@@ -40,7 +45,7 @@ def waterfall(explanation: Explanation, top: int = 10) -> go.Figure:
         steps.append(contributions[rest].sum() * scale)
         texts.append(format_contribution(contributions[rest].sum(), e.output_unit))
     for i in order:
-        labels.append(describe_value(e.feature_names[i], values[i]))
+        labels.append(describe_feature(e, i))
         steps.append(contributions[i] * scale)
         texts.append(format_contribution(contributions[i], e.output_unit))
     measures = ["absolute"] + ["relative"] * (len(labels) - 1)
@@ -56,7 +61,7 @@ def waterfall(explanation: Explanation, top: int = 10) -> go.Figure:
     texts[0] = format_output(e.base_value, e.output_unit)
     figure = go.Figure(go.Waterfall(
         orientation="h", y=labels, x=steps, measure=measures, text=texts,
-        textposition="outside", increasing={"marker": {"color": POSITIVE}},
+        textposition="outside", cliponaxis=False, increasing={"marker": {"color": POSITIVE}},
         decreasing={"marker": {"color": NEGATIVE}}, totals={"marker": {"color": "#7f7f7f"}},
         connector={"line": {"color": "#bbbbbb"}}))
     figure.update_layout(title=f"Why this {e.output_name}", height=120 + 28 * len(labels),
@@ -81,15 +86,15 @@ def image_overlay(explanation: Explanation, *, layer: str = "shap",
     if layer == "shap":
         overlay = np.asarray(e.attributions, dtype=float)
         limit = float(np.abs(overlay).max()) or 1.0
-        heat = go.Heatmap(z=overlay, colorscale=DIVERGING, zmin=-limit, zmax=limit,
+        heat = go.Heatmap(z=overlay, colorscale=DIVERGING_TRANSPARENT, zmin=-limit, zmax=limit,
                           opacity=opacity, colorbar={"title": "SHAP"}, name="SHAP")
         title = "SHAP (expected gradients): red raised the probability, blue lowered it"
     elif layer == "grad_cam":
         if "grad_cam" not in e.extras:
             raise ValueError("This explanation has no Grad-CAM map; build the explainer with "
                              "with_grad_cam=True on a convolutional model.")
-        heat = go.Heatmap(z=np.asarray(e.extras["grad_cam"], dtype=float), colorscale="Inferno",
-                          zmin=0.0, zmax=1.0, opacity=opacity, colorbar={"title": "Grad-CAM"},
+        heat = go.Heatmap(z=np.asarray(e.extras["grad_cam"], dtype=float),
+                          colorscale=HEAT_TRANSPARENT, zmin=0.0, zmax=1.0, opacity=opacity, colorbar={"title": "Grad-CAM"},
                           name="Grad-CAM")
         title = "Grad-CAM: where the last convolution looked (bright = more)"
     else:
