@@ -67,6 +67,7 @@ def test_lower_than_average_and_top_limits_the_names():
 def test_describe_value_units_and_binaries():
     assert describe_value("hormon", 0) == "no hormone therapy"
     assert describe_value("nodes", 3) == "3 positive lymph nodes"
+    assert describe_value("size", 2) == "tumour size >50 mm"
     assert describe_value("age", 61.0) == "age at surgery 61 years"
     assert describe_value("mean smoothness", 0.1) == "mean smoothness 0.1"
     assert describe_value("unknown feature", 2.5) == "unknown feature 2.5"

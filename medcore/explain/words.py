@@ -70,7 +70,8 @@ def describe_value(name: str, value: float, first: float | None = None) -> str:
         if 0 <= index < len(column.categories):
             label = column.categories[index]
             unit = f" {column.unit}" if column.unit else ""
-            return f"{column.description} {label}{unit}"
+            what = column.description.split("(")[0].replace(" category", "").strip()
+            return f"{what} {label}{unit}"
     words = column.description.split()
     label = column.description if 0 < len(words) <= 3 and not set("(:;") & set(
         column.description) else column.name

@@ -89,3 +89,21 @@ def test_scan_and_wisconsin_patient_from_the_other_pages_are_explained():
     at.radio(key="overlay_pneumonia_cnn").set_value("grad_cam").run()
     at.slider(key="opacity_pneumonia_cnn").set_value(0.8).run()
     assert not at.exception, at.exception
+
+
+def test_survival_patient_from_the_survival_page_is_explained_on_both_targets():
+    if not registry.is_available("breast_cancer_deepsurv"):
+        pytest.skip("breast_cancer_deepsurv is not shipped yet")
+    import pandas as pd
+
+    patient = pd.DataFrame([{"hormon": 0, "age": 48.0, "meno": 0, "size": ">50", "grade": 2,
+                             "nodes": 11, "pgr": 0.0, "er": 0.0}])
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    at.session_state[state.SURVIVAL_PATIENT] = patient
+    at.run()
+    assert not at.exception, at.exception
+    assert "example_breast_cancer_deepsurv" not in [n.key for n in at.number_input]
+    assert "11 positive lymph nodes" in _text(at)
+    at.radio(key="target_breast_cancer_deepsurv").set_value("survival_5y").run()
+    assert not at.exception, at.exception
+    assert "5-year recurrence-free survival" in _text(at)
