@@ -22,6 +22,7 @@ def models():
 
 
 @pytest.mark.parametrize("name,target", [("breast_cancer_fnn", "probability"),
+                                         ("breast_cancer_fnn", "logit"),
                                          ("breast_cancer_deepsurv", "log_risk"),
                                          ("breast_cancer_deepsurv", "survival_5y")])
 def test_shipped_tabular_models_are_additive(models, name, target):

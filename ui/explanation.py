@@ -23,7 +23,8 @@ SECTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("Liver visits (RNN)", "pbc_rnn", state.PBC_HISTORY,
      "choose a patient's visit history on the Survival page"),
 )
-TARGET_LABELS = {"probability": "probability", "log_risk": "log-risk (relative hazard)",
+TARGET_LABELS = {"probability": "probability", "logit": "log-odds",
+                 "log_risk": "log-risk (relative hazard)",
                  "survival_5y": "5-year survival"}
 GLOBAL_SAMPLE = 100
 

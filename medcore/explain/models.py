@@ -1,14 +1,14 @@
 """Explainers for the shipped models: which output is explained, against which background.
 
-=========================  ==============  ==========================================  ===========
-model                      target          output explained                            explainer
-=========================  ==============  ==========================================  ===========
-``breast_cancer_fnn``      ``probability``  P(malignant)                                DeepExplainer
-``breast_cancer_deepsurv`` ``log_risk``     ensemble-mean log-risk, centred per member   DeepExplainer
-``breast_cancer_deepsurv`` ``survival_5y``  ensemble-mean S(5 y) = exp(-H0(5) e^eta)     DeepExplainer
-``pneumonia_cnn``          ``probability``  calibrated ensemble P(pneumonia)            GradientExplainer
-``pbc_rnn``                ``survival_5y``  P(alive 5 years after the last visit)        GradientExplainer
-=========================  ==============  ==========================================  ===========
+- ``breast_cancer_fnn``: ``probability`` (P(malignant), the default, read in percentage points)
+  or ``logit`` (log-odds, the additive scale of a sigmoid network); DeepExplainer.
+- ``breast_cancer_deepsurv``: ``log_risk`` (ensemble mean of each member's log-risk, centred on
+  its average training patient) or ``survival_5y`` (ensemble mean of
+  ``S(5 y) = exp(-H0_k(5) exp(eta_k))`` with each member's Breslow baseline); DeepExplainer.
+- ``pneumonia_cnn``: ``probability`` (calibrated ensemble P(pneumonia)); GradientExplainer and
+  Grad-CAM.
+- ``pbc_rnn``: ``survival_5y`` (P(alive 5 years after the last visit), the model's 5-year grid
+  column); GradientExplainer on visits x features.
 
 Backgrounds: each model module's ``training_background(n, seed=0)`` (a fixed seeded sample of the
 training split; see :mod:`medcore.explain.tabular` for why not k-means). Sizes: 100 rows (tabular),
@@ -26,7 +26,7 @@ from medcore import registry
 
 #: Targets per model; the first is the default.
 TARGETS: dict[str, tuple[str, ...]] = {
-    "breast_cancer_fnn": ("probability",),
+    "breast_cancer_fnn": ("probability", "logit"),
     "breast_cancer_deepsurv": ("log_risk", "survival_5y"),
     "pneumonia_cnn": ("probability",),
     "pbc_rnn": ("survival_5y",),
@@ -37,6 +37,7 @@ KINDS: dict[str, str] = {"breast_cancer_fnn": "tabular", "breast_cancer_deepsurv
 #: (output name, output unit) per (model, target).
 OUTPUTS: dict[tuple[str, str], tuple[str, str]] = {
     ("breast_cancer_fnn", "probability"): ("probability of malignancy", "probability"),
+    ("breast_cancer_fnn", "logit"): ("log-odds of malignancy", "log-odds"),
     ("breast_cancer_deepsurv", "log_risk"): ("log-risk of recurrence or death", "log-risk"),
     ("breast_cancer_deepsurv", "survival_5y"): ("5-year recurrence-free survival",
                                                 "survival probability"),
@@ -98,6 +99,10 @@ def explained_model(name: str, target: str | None = None, *, models_dir=None) ->
             head = SurvivalAtHorizon(hazards, name="survival_5y")
         return keras.Model(_single(model.inputs), head(model.outputs[0]), name=f"{name}_{target}")
     model = registry.load_model(name, models_dir)
+    if target == "logit":
+        from medcore.explain.tabular import logit_model
+
+        return logit_model(model)
     width = model.outputs[0].shape[-1]
     if name == "pbc_rnn":
         edges = np.asarray(model_module(name).EDGES[1:], dtype=float)

@@ -30,6 +30,7 @@ UNIT_NOTES: dict[str, str] = {
     "log-risk": ("changes in log-risk (the log hazard ratio; +0.69 doubles the hazard, "
                  "-0.69 halves it)"),
     "survival probability": "changes in the predicted survival probability in percentage points",
+    "log-odds": "changes in log-odds (+0.69 doubles the odds, -0.69 halves them)",
 }
 
 
