@@ -189,10 +189,13 @@ def stop_dashboard(server: DashboardServer, timeout: float = 10.0) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=timeout)
-    try:
-        server.log_path.unlink()
-    except OSError:
-        pass
+    if os.environ.get("MEDCORE_KEEP_SERVER_LOG") != "1":
+        try:
+            server.log_path.unlink()
+        except OSError:
+            pass
+    else:
+        print(f"dashboard server log: {server.log_path}")
 
 
 @contextmanager

@@ -19,12 +19,13 @@ pytestmark = pytest.mark.browser
 SLOW_MS = 90_000
 
 
-def assert_no_exception(page) -> None:
+def assert_no_exception(page, server: launcher.DashboardServer) -> None:
+    """No Streamlit exception box and no traceback on the page (else: the server's log)."""
     launcher.wait_for_app_idle(page, SLOW_MS)
     errors = launcher.page_errors(page)
-    assert not errors, f"Streamlit exception on the page: {errors}"
     body = page.locator("body").inner_text()
-    assert "Traceback (most recent call last)" not in body
+    assert not errors and "Traceback (most recent call last)" not in body, (
+        f"Streamlit exception on the page: {errors}\nServer log:\n{server.log_tail(80)}")
 
 
 def test_home_page_lists_the_pages_without_loading_tensorflow(page, dashboard, shoot):
@@ -32,7 +33,7 @@ def test_home_page_lists_the_pages_without_loading_tensorflow(page, dashboard, s
     page.get_by_role("heading", name="medcore", exact=True).wait_for()
     for title in ("Upload", "Diagnosis", "Survival", "Explanation"):
         page.get_by_role("heading", name=title, exact=True).first.wait_for()
-    assert_no_exception(page)
+    assert_no_exception(page, dashboard)
     assert not launcher.tensorflow_loaded(dashboard.process.pid), \
         "the home page must not load TensorFlow"
     shoot(page, "01_home")
@@ -53,13 +54,13 @@ def current_scan_heading(page, name: str):
     return page.get_by_role("heading", name=f"Current scan: {name}")
 
 
-def test_upload_shows_a_ct_and_changes_its_window(page, shoot):
+def test_upload_shows_a_ct_and_changes_its_window(page, dashboard, shoot):
     ct = ct_slice()
     launcher.open_page(page, "Upload")
     launcher.upload_files(page, "DICOM files", str(ct))
     current_scan_heading(page, ct.name).wait_for(timeout=SLOW_MS)
     page.locator('[data-testid="stPlotlyChart"]').first.wait_for()
-    assert_no_exception(page)
+    assert_no_exception(page, dashboard)
     shoot(page, "02_upload_ct")
 
     center = page.locator('[data-testid="stSlider"]').filter(has_text="Window center")
@@ -69,11 +70,11 @@ def test_upload_shows_a_ct_and_changes_its_window(page, shoot):
         re.compile(r"^-600(\.0+)?$"), timeout=SLOW_MS)
     assert before != "-600"
     expect(page.get_by_role("combobox", name="Window preset", exact=True)).to_have_value("Lung")
-    assert_no_exception(page)
+    assert_no_exception(page, dashboard)
     shoot(page, "03_upload_ct_lung_window")
 
 
-def test_junk_upload_shows_an_error_and_keeps_the_ct(page, shoot):
+def test_junk_upload_shows_an_error_and_keeps_the_ct(page, dashboard, shoot):
     ct = ct_slice()
     launcher.upload_files(page, "DICOM files", [
         {"name": "junk.dcm", "mimeType": "application/dicom", "buffer": b"not a scan " * 50}])
@@ -81,17 +82,17 @@ def test_junk_upload_shows_an_error_and_keeps_the_ct(page, shoot):
     expect(error).to_contain_text("expected a DICOM file", timeout=SLOW_MS)
     expect(current_scan_heading(page, ct.name)).to_be_visible()
     expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
-    assert_no_exception(page)
+    assert_no_exception(page, dashboard)
     shoot(page, "04_upload_junk_error")
 
 
-def test_diagnosis_reads_a_probability_for_a_sample_radiograph(page, shoot):
+def test_diagnosis_reads_a_probability_for_a_sample_radiograph(page, dashboard, shoot):
     result = launcher.diagnose_sample(page, launcher.DIAGNOSIS_SAMPLES[0], SLOW_MS)
     shown = result.probability
     match = re.fullmatch(r"[<>]?(\d{1,3})%", shown)
     assert match and 0 <= int(match.group(1)) <= 100, f"not a probability: {shown!r}"
     page.get_by_text("Operating threshold").first.wait_for()
-    assert_no_exception(page)
+    assert_no_exception(page, dashboard)
     print(f"first diagnosis (in the journey): {result.total_s:.1f} s, P(pneumonia) = {shown}")
     shoot(page, "05_diagnosis_radiograph")
 
@@ -104,20 +105,37 @@ def open_tab(page, name: str):
     return page.locator('[data-testid="stTabPanel"]:visible').last
 
 
-def test_explanation_shows_a_waterfall(page, shoot):
+def test_survival_form_gives_a_curve_and_the_5_year_figure(page, dashboard, shoot):
+    launcher.open_page(page, "Survival", SLOW_MS)
+    panel = open_tab(page, "Breast cancer: recurrence-free survival")
+    panel.get_by_role("spinbutton", name="age (years)", exact=True).fill("62")
+    panel.get_by_role("spinbutton", name="nodes (count)", exact=True).fill("6")
+    submit = panel.get_by_role("button", name="Predict survival")
+    launcher.act_and_wait(page, submit.click, SLOW_MS)
+    five_years = launcher.metric_value(page, "Recurrence-free at 5 years", SLOW_MS)
+    assert re.fullmatch(r"[<>]?\d{1,3}%", five_years), f"not a percentage: {five_years!r}"
+    curve = panel.locator('[data-testid="stPlotlyChart"]').filter(
+        has=page.locator(".scatterlayer .trace")).first
+    expect(curve).to_be_visible(timeout=SLOW_MS)
+    assert_no_exception(page, dashboard)
+    print(f"recurrence-free at 5 years: {five_years}")
+    shoot(page, "06_survival_curve")
+
+
+def test_explanation_shows_a_waterfall(page, dashboard, shoot):
     launcher.open_page(page, "Explanation", SLOW_MS)
     panel = open_tab(page, "Breast aspirate (FNN)")
     expect(panel.locator(".waterfalllayer .point").first).to_be_visible(timeout=SLOW_MS)
-    assert_no_exception(page)
+    assert_no_exception(page, dashboard)
     shoot(page, "08_explanation_waterfall")
 
 
-def test_explanation_shows_an_image_overlay(page, shoot):
+def test_explanation_shows_an_image_overlay(page, dashboard, shoot):
     panel = open_tab(page, "Chest X-ray (CNN)")
     chart = panel.locator('[data-testid="stPlotlyChart"]').filter(
         has=page.locator(".heatmaplayer")).first
     expect(chart).to_be_visible(timeout=SLOW_MS)
     # The scan in grey and the attribution map on top: two heatmap traces in one figure.
     expect(chart.locator(".heatmaplayer .hm")).to_have_count(2, timeout=SLOW_MS)
-    assert_no_exception(page)
+    assert_no_exception(page, dashboard)
     shoot(page, "09_explanation_image_overlay")
