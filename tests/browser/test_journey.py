@@ -15,6 +15,8 @@ from medcore.benchmarks import browser as launcher
 
 pytestmark = pytest.mark.browser
 
+#: The chest radiograph sample (pydicom-data) explained on the Explanation page.
+CHEST_CR = "RG1_UNCR.dcm"
 #: Generous: the first model page imports TensorFlow (10-20 s on a busy 2-core machine).
 SLOW_MS = 90_000
 
@@ -131,7 +133,16 @@ def test_explanation_shows_a_waterfall(page, dashboard, shoot):
 
 
 def test_explanation_shows_an_image_overlay(page, dashboard, shoot):
+    # A clinician explains a chest radiograph: make the real CR sample the current scan first.
+    launcher.open_page(page, "Upload")
+    scan_source = page.locator('[data-testid="stRadio"]').filter(has_text="Scan source")
+    launcher.act_and_wait(page, scan_source.get_by_text("Try a sample", exact=True).click)
+    launcher.act_and_wait(page, lambda: launcher.choose_option(page, "Sample scan", CHEST_CR),
+                          SLOW_MS)
+    current_scan_heading(page, CHEST_CR).wait_for(timeout=SLOW_MS)
+    launcher.open_page(page, "Explanation", SLOW_MS)
     panel = open_tab(page, "Chest X-ray (CNN)")
+    expect(panel.get_by_text("Explaining the input from the other pages")).to_be_visible()
     chart = panel.locator('[data-testid="stPlotlyChart"]').filter(
         has=page.locator(".heatmaplayer")).first
     expect(chart).to_be_visible(timeout=SLOW_MS)
