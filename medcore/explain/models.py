@@ -48,9 +48,9 @@ OUTPUTS: dict[tuple[str, str], tuple[str, str]] = {
 BACKGROUND_SIZE = {"tabular": 100, "image": 50, "sequence": 50}
 HORIZON_YEARS = 5.0
 #: Expected-gradients samples per explanation: the additivity residual falls as 1/sqrt(n), the
-#: time grows as n. Images (a 3-member CNN ensemble) 300, visit histories 500: each inside the
+#: time grows as n. 500 for images (a 3-member CNN ensemble) and visit histories: each inside the
 #: 1.5 s budget on 2 shared cores (``python -m medcore bench --only explain``).
-NSAMPLES = {"image": 300, "sequence": 500}
+NSAMPLES = {"image": 500, "sequence": 500}
 
 
 def model_module(name: str) -> Any:
