@@ -129,7 +129,7 @@ def test_explanation_shows_a_waterfall(page, dashboard, shoot):
     panel = open_tab(page, "Breast aspirate (FNN)")
     expect(panel.locator(".waterfalllayer .point").first).to_be_visible(timeout=SLOW_MS)
     assert_no_exception(page, dashboard)
-    shoot(page, "08_explanation_waterfall")
+    shoot(page, "07_explanation_waterfall")
 
 
 def test_explanation_shows_an_image_overlay(page, dashboard, shoot):
@@ -149,4 +149,4 @@ def test_explanation_shows_an_image_overlay(page, dashboard, shoot):
     # The scan in grey and the attribution map on top: two heatmap traces in one figure.
     expect(chart.locator(".heatmaplayer .hm")).to_have_count(2, timeout=SLOW_MS)
     assert_no_exception(page, dashboard)
-    shoot(page, "09_explanation_image_overlay")
+    shoot(page, "08_explanation_image_overlay")
