@@ -27,6 +27,8 @@ TARGET_LABELS = {"probability": "probability", "logit": "log-odds",
                  "log_risk": "log-risk (relative hazard)",
                  "survival_5y": "5-year survival"}
 GLOBAL_SAMPLE = 100
+#: Test images the CNN calls pneumonia, for the page's mean |SHAP| map and deletion curves.
+IMAGE_GLOBAL_SAMPLE = 12
 
 HOW_TO_READ = """
 **How to read this.** A SHAP value is how much one input moved this prediction away from the
@@ -66,6 +68,19 @@ def _global(name: str, target: str) -> Any:
     from medcore.explain.models import test_sample
 
     return _explainer(name, target).explain_global(test_sample(name, GLOBAL_SAMPLE))
+
+
+@st.cache_data(show_spinner=False)
+def _image_global(name: str) -> tuple[np.ndarray, int, dict]:
+    from medcore.explain.core import scalar_output
+    from medcore.explain.faithfulness import image_faithfulness
+    from medcore.explain.models import positive_sample, test_sample
+
+    explainer = _explainer(name, "probability")
+    images = test_sample(name)
+    sample = images[positive_sample(scalar_output(explainer.model, images), IMAGE_GLOBAL_SAMPLE)]
+    maps, curves = image_faithfulness(explainer, sample)
+    return np.abs(maps).mean(axis=0), len(sample), curves
 
 
 def render() -> None:
@@ -117,7 +132,9 @@ def _section(name: str, key: str, where: str) -> None:
         _image(explanation, name)
     else:
         _sequence(explanation)
-    if kind != "image":
+    if kind == "image":
+        _image_global_section(name)
+    else:
         _global_section(name, target)
     common.model_card_expander(name)
 
@@ -149,8 +166,6 @@ def _image(explanation: Any, name: str) -> None:
     opacity = right.slider("Overlay opacity", 0.0, 1.0, 0.5, 0.05, key=f"opacity_{name}")
     st.plotly_chart(image_overlay(explanation, layer=layer, opacity=opacity),
                     key=f"overlay_chart_{name}")
-    st.caption("Faithfulness of these maps on the test split (deletion curve vs random order): "
-               "`python -m medcore bench --only explain --json`.")
 
 
 def _sequence(explanation: Any) -> None:
@@ -175,3 +190,22 @@ def _global_section(name: str, target: str) -> None:
     feature = st.selectbox("Dependence plot for", [g.feature_names[i] for i in order],
                            key=f"dependence_{name}")
     st.plotly_chart(dependence(g, feature), key=f"dependence_chart_{name}")
+
+
+def _image_global_section(name: str) -> None:
+    from medcore.plots.explanation import deletion_plot, mean_abs_map
+
+    if not st.toggle(f"Show the global view and faithfulness ({IMAGE_GLOBAL_SAMPLE} test images "
+                     "the model calls pneumonia, computed once)", key=f"global_{name}"):
+        return
+    with st.spinner("Explaining the test images (first time only)..."):
+        mean_abs, count, curves = _image_global(name)
+    st.plotly_chart(mean_abs_map(mean_abs, count), key=f"mean_map_{name}")
+    st.caption("Deletion curves: the most-attributed pixels are replaced by the mean training "
+               "image first; a faithful map makes the score fall faster (smaller area) than a "
+               "random order. Full test-split figures: `python -m medcore bench --only explain "
+               "--json`.")
+    for label, title in (("shap", "SHAP order"), ("grad_cam", "Grad-CAM order")):
+        if label in curves:
+            st.plotly_chart(deletion_plot(curves[label], label=title),
+                            key=f"deletion_{label}_{name}")

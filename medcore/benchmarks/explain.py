@@ -90,8 +90,9 @@ def _kernel(explainer, rows: np.ndarray) -> dict[str, Any]:
 def _image(data) -> dict[str, Any]:
     if not registry.is_available("pneumonia_cnn"):
         return {"explain_image_skipped": "pneumonia_cnn not shipped"}
-    from medcore.explain.faithfulness import deletion_curves
-    from medcore.explain.models import build_explainer, test_sample
+    from medcore.explain.core import scalar_output
+    from medcore.explain.faithfulness import image_faithfulness
+    from medcore.explain.models import build_explainer, positive_sample, test_sample
 
     explainer = build_explainer("pneumonia_cnn", data=data)
     images = test_sample("pneumonia_cnn", data=data)
@@ -100,31 +101,19 @@ def _image(data) -> dict[str, Any]:
     figures: dict[str, Any] = {"image_explain_ms": ms, "image_explain_method": e.method,
                                "image_relative_residual": round(e.relative_residual, 4)}
 
-    def predict(batch):
-        return np.asarray(explainer.model(batch, training=False)).reshape(len(batch), -1)[:, 0]
-
-    scores = predict(images)
-    positive = np.flatnonzero(scores >= 0.5)
-    chosen = np.random.default_rng(0).choice(positive, size=min(DELETION_IMAGES, positive.size),
-                                             replace=False)
-    sample = images[np.sort(chosen)]
-    reference = explainer.background_.mean(axis=0)
-    shap_maps = explainer.attributions(sample)
-    residuals = [abs(s - explainer.base_value_ - m.sum()) / max(abs(s - explainer.base_value_),
-                                                                 1e-3)
-                 for s, m in zip(predict(sample), shap_maps)]
+    scores = scalar_output(explainer.model, images)
+    sample = images[positive_sample(scores, DELETION_IMAGES)]
+    shap_maps, curves = image_faithfulness(explainer, sample, steps=DELETION_STEPS, seed=0)
+    gaps = scalar_output(explainer.model, sample) - explainer.base_value_
+    residuals = np.abs(gaps - shap_maps.sum(axis=(1, 2))) / np.maximum(np.abs(gaps), 1e-3)
     figures["image_relative_residual_median"] = round(float(np.median(residuals)), 4)
     figures["deletion_images"] = int(len(sample))
     figures["deletion_steps"] = DELETION_STEPS
-    for label, maps in (("shap", shap_maps), ("grad_cam", explainer.grad_cam(sample))):
-        if maps is None:
-            continue
-        curves = deletion_curves(predict, sample, np.asarray(maps), reference,
-                                 steps=DELETION_STEPS, seed=0)
-        figures[f"deletion_auc_{label}"] = round(curves.auc_attribution, 4)
-        figures[f"deletion_auc_random_vs_{label}"] = round(curves.auc_random, 4)
-        figures[f"deletion_curve_{label}"] = np.round(curves.attribution.mean(axis=0), 4).tolist()
-        figures["deletion_curve_random"] = np.round(curves.random.mean(axis=0), 4).tolist()
+    for label, curve in curves.items():
+        figures[f"deletion_auc_{label}"] = round(curve.auc_attribution, 4)
+        figures[f"deletion_auc_random_vs_{label}"] = round(curve.auc_random, 4)
+        figures[f"deletion_curve_{label}"] = np.round(curve.attribution.mean(axis=0), 4).tolist()
+        figures["deletion_curve_random"] = np.round(curve.random.mean(axis=0), 4).tolist()
     return figures
 
 

@@ -165,6 +165,15 @@ def test_sample(name: str, n: int | None = None, *, data=None, seed: int = 0) ->
     return inputs[np.sort(rows)]
 
 
+def positive_sample(scores: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """Sorted indices of up to ``n`` inputs scored >= 0.5 (the model calls them positive), seeded:
+    the images whose pneumonia evidence a deletion curve removes."""
+    positive = np.flatnonzero(np.asarray(scores) >= 0.5)
+    chosen = np.random.default_rng(seed).choice(positive, size=min(n, positive.size),
+                                                replace=False)
+    return np.sort(chosen)
+
+
 def patient_input(name: str, source: Any) -> np.ndarray:
     """One input in the model's raw units from what the other pages keep in session state.
 

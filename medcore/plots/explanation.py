@@ -205,3 +205,14 @@ def deletion_plot(curves: DeletionCurves, label: str = "SHAP order") -> go.Figur
                          xaxis_title="fraction of pixels removed", yaxis_title="model score",
                          height=360)
     return figure
+
+
+def mean_abs_map(mean_abs: np.ndarray, n_images: int) -> go.Figure:
+    """Mean |SHAP| per pixel over ``n_images`` test images: where the model looks in general."""
+    figure = go.Figure(go.Heatmap(z=np.asarray(mean_abs, dtype=float), colorscale="Inferno",
+                                  colorbar={"title": "mean |SHAP|"}))
+    figure.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
+    figure.update_xaxes(showticklabels=False, constrain="domain")
+    figure.update_layout(title=f"Global importance: mean |SHAP| per pixel on {n_images} test "
+                               "images", height=420, margin={"l": 10, "r": 10, "t": 50, "b": 10})
+    return figure

@@ -89,6 +89,9 @@ def test_scan_and_wisconsin_patient_from_the_other_pages_are_explained():
     at.radio(key="overlay_pneumonia_cnn").set_value("grad_cam").run()
     at.slider(key="opacity_pneumonia_cnn").set_value(0.8).run()
     assert not at.exception, at.exception
+    at.toggle(key="global_pneumonia_cnn").set_value(True).run()
+    assert not at.exception, at.exception
+    assert "Deletion curves" in _text(at)
 
 
 def test_survival_patient_from_the_survival_page_is_explained_on_both_targets():
