@@ -125,29 +125,36 @@ def split_rotterdam(frame: pd.DataFrame, *, validation_fraction: float = 0.2,
     return train.reset_index(drop=True), validation.reset_index(drop=True)
 
 
-def load_support(max_rows: int | None = None) -> pd.DataFrame:
-    """SUPPORT (SurvSet's ``support2``), for a second benchmark of the same code path.
+#: DeepSurv's 14 SUPPORT covariates (Katzman et al. 2018), as SurvSet names them.
+SUPPORT_COVARIATES = ("num_age", "fac_sex", "fac_race", "num_num_co", "fac_diabetes",
+                      "fac_dementia", "fac_ca", "num_meanbp", "num_hrt", "num_resp", "num_temp",
+                      "num_wblc", "num_sod", "num_crea")
+
+
+def load_support() -> pd.DataFrame:
+    """SUPPORT (SurvSet's ``support2``, 9,105 patients) with DeepSurv's 14 covariates.
 
     Returns
     -------
-    DataFrame
-        Numeric covariates (one-hot categories, missing values imputed by the median of the
-        column and flagged), ``time`` (years), ``event``.
+    DataFrame, shape (9105, k + 2)
+        Numeric covariates (categories one-hot, first level dropped; missing numbers left as NaN
+        for the caller to impute from its training split), ``time`` (years), ``event``.
+
+    Raises
+    ------
+    DataUnavailableError
+        SurvSet is not installed.
     """
     try:
         from SurvSet.data import SurvLoader
 
-        raw, _ = SurvLoader().load_dataset("support2").values()
+        raw = SurvLoader().load_dataset("support2")["df"]
     except Exception as exc:
         raise DataUnavailableError(
             f"SUPPORT could not be read from SurvSet ({type(exc).__name__}: {exc}). "
             "Install it with pip install SurvSet."
         ) from exc
-    raw = raw.drop(columns=["pid"], errors="ignore")
-    frame = pd.get_dummies(raw.drop(columns=["time", "event"]), dummy_na=False, dtype=float)
-    frame = frame.fillna(frame.median())
-    frame["time"] = raw["time"] / DAYS_PER_YEAR
-    frame["event"] = raw["event"].astype(int)
-    if max_rows is not None:
-        frame = frame.iloc[:max_rows]
+    frame = pd.get_dummies(raw[list(SUPPORT_COVARIATES)], drop_first=True, dtype=float)
+    frame["time"] = raw["time"].to_numpy(float) / DAYS_PER_YEAR
+    frame["event"] = raw["event"].astype(int).to_numpy()
     return frame

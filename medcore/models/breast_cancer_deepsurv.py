@@ -137,9 +137,11 @@ def fit_ensemble(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray,
         trainer.compile(optimizer=keras.optimizers.Adam(hp["learning_rate"]),
                         loss=cox_negative_log_likelihood)
         stop = keras.callbacks.EarlyStopping(patience=hp["patience"], restore_best_weights=True)
-        history = trainer.fit(train_x[rows], train_y[rows], batch_size=len(rows),
+        batch = hp.get("batch_size") or len(rows)      # full batch unless a size is set
+        history = trainer.fit(train_x[rows], train_y[rows], batch_size=batch,
                               epochs=hp["max_epochs"], validation_data=(val_x, val_y),
-                              callbacks=[stop], verbose=0, shuffle=False)
+                              validation_batch_size=len(val_x), callbacks=[stop], verbose=0,
+                              shuffle=batch < len(rows))
         losses = history.history["val_loss"]
         epochs.append(int(np.argmin(losses)) + 1)
         members.append(member(scaled))
