@@ -331,8 +331,21 @@ def upload_files(page: Any, label: str, files: Any) -> None:
     uploader.locator('input[type="file"]').set_input_files(files)
 
 
-#: The sample radiograph the Diagnosis figures use, and a second one for the warm figure.
+#: The sample radiographs the Diagnosis figures use (a second one for the warm figure), and
+#: the real chest radiographs of pydicom-data used instead when PneumoniaMNIST is not at hand.
 DIAGNOSIS_SAMPLES: tuple[str, str] = ("PneumoniaMNIST test #0", "PneumoniaMNIST test #1")
+DIAGNOSIS_FALLBACK_SAMPLES: tuple[str, str] = ("RG1_UNCR.dcm", "CT_small.dcm")
+
+
+def diagnosis_samples(data: Path | None = None) -> tuple[str, str]:
+    """Two samples the Diagnosis page offers on this machine: PneumoniaMNIST test images when
+    ``pneumoniamnist.npz`` is found (``data`` or ``$MEDCORE_DATA_DIR``), else pydicom's."""
+    from medcore.samples import list_samples
+
+    available = list_samples(data)
+    if all(name in available for name in DIAGNOSIS_SAMPLES):
+        return DIAGNOSIS_SAMPLES
+    return DIAGNOSIS_FALLBACK_SAMPLES
 #: Label of the Diagnosis page's image select box and of its probability.
 DIAGNOSIS_SOURCE_LABEL = "Image to assess"
 DIAGNOSIS_METRIC_LABEL = "P(pneumonia)"
@@ -445,7 +458,7 @@ def run(*, data: Path | None = None) -> dict[str, Any]:
                 page.get_by_role("heading", name="medcore", exact=True).wait_for(timeout=60_000)
                 figures["cold_start_s"] = round(time.perf_counter() - server.started_at, 2)
                 figures["cold_start_tensorflow_loaded"] = tensorflow_loaded(server.process.pid)
-                figures.update(_diagnosis_figures(page))
+                figures.update(_diagnosis_figures(page, data))
                 _visit_every_model(page)
                 figures["server_rss_mb"] = tree_rss_mb(server.process.pid)
             finally:
@@ -455,12 +468,14 @@ def run(*, data: Path | None = None) -> dict[str, Any]:
     return figures
 
 
-def _diagnosis_figures(page: Any) -> dict[str, Any]:
+def _diagnosis_figures(page: Any, data: Path | None) -> dict[str, Any]:
     """First diagnosis in a fresh server (cold), then on another sample, model cached (warm)."""
-    cold = diagnose_sample(page, DIAGNOSIS_SAMPLES[0])
+    first, second = diagnosis_samples(data)
+    cold = diagnose_sample(page, first)
     open_page(page, "Home", heading="medcore")
-    warm = diagnose_sample(page, DIAGNOSIS_SAMPLES[1])
-    return {"first_diagnosis_cold_s": round(cold.total_s, 2),
+    warm = diagnose_sample(page, second)
+    return {"first_diagnosis_sample": first,
+            "first_diagnosis_cold_s": round(cold.total_s, 2),
             "first_diagnosis_warm_s": round(warm.total_s, 2),
             "first_diagnosis_warm_page_open_s": round(warm.page_open_s, 2)}
 

@@ -91,3 +91,22 @@ def shoot() -> Callable[[object, str], Path]:
         return path
 
     return save
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.browser_call_failed = report.failed
+
+
+@pytest.fixture(autouse=True)
+def _screenshot_on_failure(request, shoot):
+    """When a browser step fails, keep a picture of what the page showed."""
+    yield
+    if getattr(request.node, "browser_call_failed", False) and "page" in request.fixturenames:
+        try:
+            shoot(request.getfixturevalue("page"), f"FAILED_{request.node.name}")
+        except Exception as exc:  # noqa: BLE001 - the failure itself is what the report shows
+            print(f"no failure screenshot: {exc}")
