@@ -80,6 +80,33 @@ def test_hazard_model_shares_weights():
     np.testing.assert_allclose(model(sequence(2)[None]).numpy()[0], expected, rtol=1e-5)
 
 
+def test_ensemble_output_is_the_mean_of_its_members():
+    model = tiny(members=3)
+    x = sequence(3)[None]
+    logits = hazard_model(model)(x)
+    assert len(logits) == 3
+    curves = [np.cumprod(1.0 / (1.0 + np.exp(np.asarray(lg)[0]))) for lg in logits]
+    np.testing.assert_allclose(model(x).numpy()[0], np.mean(curves, axis=0), rtol=1e-5)
+    padded = np.zeros((1, 6, F), dtype="float32")
+    padded[0, :3] = x[0]
+    np.testing.assert_allclose(model(x).numpy(), model(padded).numpy(), atol=1e-6)
+
+
+def test_ensemble_trains_every_member(tmp_path):
+    model = tiny(members=2)
+    trainer = hazard_model(model)
+    trainer.compile(optimizer="adam", loss=[discrete_time_loss] * 2)
+    x = np.stack([sequence(3, s) for s in range(8)])
+    y = discrete_time_targets(np.linspace(0.2, 2.8, 8), np.arange(8) % 2, EDGES)
+    before = [model.get_layer(f"hazard_logits_{m}").get_weights()[0].copy() for m in (1, 2)]
+    trainer.fit(x, [y, y], epochs=1, verbose=0)
+    for m, weights in zip((1, 2), before):
+        assert not np.allclose(model.get_layer(f"hazard_logits_{m}").get_weights()[0], weights)
+    model.save(tmp_path / "ensemble.keras")
+    loaded = keras.saving.load_model(tmp_path / "ensemble.keras", compile=False, safe_mode=True)
+    np.testing.assert_allclose(model(x).numpy(), loaded(x).numpy(), atol=1e-6)
+
+
 def test_targets_for_death_censoring_and_beyond_the_grid():
     targets = discrete_time_targets(np.array([1.5, 1.7, 1.2, 9.0, 0.0]),
                                     np.array([1, 0, 0, 0, 1]), EDGES)

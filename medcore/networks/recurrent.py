@@ -13,6 +13,10 @@ end. Inside the model, in order:
 6. :class:`DiscreteSurvival`: ``S_k = prod_{i<=k} (1 - h_i)``, the survival probability at the end
    of each interval. This is the model output, shape ``(n, num_intervals)``.
 
+With ``members > 1``, steps 4-6 are repeated in independent branches (``gru_1``,
+``hazard_logits_1``, ...) and the output is the mean of their survival curves (a seed ensemble
+in one model, one input tensor).
+
 Training uses the sub-model that ends at ``"hazard_logits"`` (:func:`hazard_model`) with
 :func:`discrete_time_loss`, the likelihood of censored data under a discrete-time hazard model.
 """
@@ -78,7 +82,7 @@ class DiscreteSurvival(keras.layers.Layer):
 
 
 def build_rnn(num_features: int, *, num_intervals: int = 20, units: int = 16,
-              cell: str = "gru", dense_units: int = 0, dropout: float = 0.0,
+              cell: str = "gru", members: int = 1, dense_units: int = 0, dropout: float = 0.0,
               l2: float = 1e-4, fill_values: Sequence[float] | None = None,
               log_features: Sequence[bool] | None = None,
               mean: Sequence[float] | None = None, variance: Sequence[float] | None = None,
@@ -94,6 +98,9 @@ def build_rnn(num_features: int, *, num_intervals: int = 20, units: int = 16,
     units : int
         Width of the recurrent layer.
     cell : {"gru", "lstm"}
+    members : int
+        Independent recurrent branches after the shared preprocessing (an ensemble trained
+        jointly; their losses are separate); the output is the mean of their survival curves.
     dense_units : int
         Width of an optional ReLU layer between the recurrent layer and the hazards (0 = none).
     dropout : float
@@ -115,10 +122,10 @@ def build_rnn(num_features: int, *, num_intervals: int = 20, units: int = 16,
     ValueError
         A size is not positive, ``cell`` is unknown, or a sequence has the wrong length.
     """
-    if num_features < 1 or num_intervals < 1 or units < 1:
+    if min(num_features, num_intervals, units, members) < 1:
         raise ValueError(
-            f"num_features={num_features}, num_intervals={num_intervals}, units={units}; "
-            "expected positive integers.")
+            f"num_features={num_features}, num_intervals={num_intervals}, units={units}, "
+            f"members={members}; expected positive integers.")
     if cell not in ("gru", "lstm"):
         raise ValueError(f"cell={cell!r}; expected 'gru' or 'lstm'.")
     for label, values in (("fill_values", fill_values), ("log_features", log_features),
@@ -137,20 +144,30 @@ def build_rnn(num_features: int, *, num_intervals: int = 20, units: int = 16,
         x = keras.layers.Normalization(mean=list(mean), variance=list(variance),
                                        name="normalise")(x)
     recurrent = keras.layers.GRU if cell == "gru" else keras.layers.LSTM
-    x = recurrent(units, dropout=dropout, kernel_regularizer=regulariser,
-                  name=f"{cell}")(x)
-    if dense_units:
-        x = keras.layers.Dense(dense_units, activation="relu", kernel_regularizer=regulariser,
-                               name="dense")(x)
-    logits = keras.layers.Dense(num_intervals, kernel_regularizer=regulariser,
-                                name="hazard_logits")(x)
-    survival = DiscreteSurvival(name="survival")(logits)
+    curves = []
+    for member in range(members):
+        suffix = f"_{member + 1}" if members > 1 else ""
+        h = recurrent(units, dropout=dropout, kernel_regularizer=regulariser,
+                      name=f"{cell}{suffix}")(x)
+        if dense_units:
+            h = keras.layers.Dense(dense_units, activation="relu",
+                                   kernel_regularizer=regulariser, name=f"dense{suffix}")(h)
+        logits = keras.layers.Dense(num_intervals, kernel_regularizer=regulariser,
+                                    name=f"hazard_logits{suffix}")(h)
+        curves.append(DiscreteSurvival(name=f"survival{suffix}")(logits))
+    survival = curves[0] if members == 1 else keras.layers.Average(name="survival")(curves)
     return keras.Model(inputs, survival, name=name)
 
 
 def hazard_model(model: keras.Model) -> keras.Model:
-    """The sub-model ending at ``"hazard_logits"`` (shares weights with ``model``)."""
-    return keras.Model(model.input, model.get_layer("hazard_logits").output,
+    """The sub-model ending at the hazard logits (shares weights with ``model``).
+
+    One output ``"hazard_logits"``, or a list of ``"hazard_logits_1"``, ... for an ensemble.
+    """
+    names = sorted(layer.name for layer in model.layers
+                   if layer.name.startswith("hazard_logits"))
+    outputs = [model.get_layer(n).output for n in names]
+    return keras.Model(model.input, outputs[0] if len(outputs) == 1 else outputs,
                        name=f"{model.name}_hazards")
 
 
