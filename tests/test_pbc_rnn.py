@@ -149,3 +149,20 @@ def test_training_on_real_prefixes_gives_a_usable_model(tmp_path):
     assert background.shape[0] == 5 and not np.isnan(background).any()
     x, time, event = pbc_rnn.test_inputs()
     assert x.shape[0] == pbc_rnn.NUM_DEMO_PATIENTS == time.size == event.size
+
+
+def test_figures_fade_earlier_predictions_and_log_bilirubin():
+    from medcore.plots import sequences as plots
+
+    visits = make_visits({1: [0, 200, 400, 900]})
+    times = pbc_rnn.EDGES
+    by_visit = np.tile(np.linspace(1.0, 0.5, times.size), (4, 1))
+    curve = plots.survival_as_of_visit(times, by_visit, visits["day"].to_numpy(), 3)
+    assert len(curve.data) == 3 and curve.data[-1].name == "after visit 3"
+    assert curve.data[0].x[0] == 0.0 and curve.data[-1].x[0] == pytest.approx(400 / 365.25)
+    trajectories = plots.biomarker_trajectories(visits, as_of_visit=2)
+    assert trajectories.layout.yaxis.type == "log"
+    assert len(trajectories.data) == 8           # 4 panels x (visits 1..k, later visits)
+    small = plots.survival_after_each_visit(visits["day"].to_numpy(), np.array([.9, .8, .7, .6]),
+                                            as_of_visit=2)
+    assert list(small.data[1].y) == [0.8]
