@@ -5,7 +5,11 @@ are predicted from their visits up to ``L`` only; the outcome is death within th
 ``(L, L + horizon]``, times counted from ``L`` and truncated at the horizon. Every predictor is
 scored per landmark by Harrell's concordance on the truncated times (lifelines) and the IPCW Brier
 score at the horizon (scikit-survival, censoring distribution from the training fold), then
-averaged over landmarks. Cross-validation splits **patients** (stratified by death) into folds,
+averaged over landmarks. Calibration of the predicted survival to the end of the window is
+checked on the pooled out-of-fold predictions of each repeat (every patient at risk predicted
+once per landmark): mean predicted vs Kaplan-Meier observed survival by quintile of predicted
+risk (:func:`medcore.survival_metrics.calibration_at`), plus the share of near-zero predictions
+and what was observed among them. Cross-validation splits **patients** (stratified by death) into folds,
 repeated with different seeds; all predictors see the same folds in the same run.
 
 Predictors have ``fit(train_visits, seed) -> self`` and ``predict(landmark_set) -> (risk,
@@ -22,10 +26,29 @@ import numpy as np
 import pandas as pd
 
 from medcore.datasets.pbc import DAYS_PER_YEAR
-from medcore.survival_metrics import brier_at, harrell_c
+from medcore.survival_metrics import brier_at, calibration_at, harrell_c, kaplan_meier
 
 LANDMARKS_YEARS = (1.0, 2.0, 3.0, 4.0, 5.0)
 HORIZON_YEARS = 5.0
+#: Risk groups of the calibration check (quintiles of predicted survival).
+CALIBRATION_GROUPS = 5
+#: Predicted window survival below this counts as "near zero" (over-confidence check).
+NEAR_ZERO_SURVIVAL = 0.01
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    """Output of :func:`cross_validate`.
+
+    scores : DataFrame, one row per (repeat, fold, landmark, model): ``c_index``, ``brier``,
+        ``n_at_risk``, ``deaths_in_window``.
+    predictions : DataFrame, one row per (repeat, landmark, model, patient at risk) from the
+        fold that held the patient out: ``survival`` (predicted to the end of the window),
+        ``time``, ``event`` (truncated at the horizon).
+    """
+
+    scores: pd.DataFrame
+    predictions: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -207,18 +230,17 @@ def patient_folds(visits: pd.DataFrame, folds: int = 5, seed: int = 0
 
 def cross_validate(visits: pd.DataFrame, predictors: dict[str, Any], *, folds: int = 5,
                    repeats: int = 2, landmarks=LANDMARKS_YEARS, horizon: float = HORIZON_YEARS,
-                   seed: int = 0, progress: bool = False) -> pd.DataFrame:
-    """Fit and score every predictor on the same patient folds.
+                   seed: int = 0, progress: bool = False) -> CrossValidation:
+    """Fit and score every predictor on the same patient folds (folds seeded ``seed + repeat``).
 
     Returns
     -------
-    DataFrame
-        One row per (repeat, fold, landmark, model): ``c_index``, ``brier``, ``n_at_risk``,
-        ``deaths_in_window``.
+    CrossValidation
+        Scores per (repeat, fold, landmark, model) and the out-of-fold predictions.
     """
     from tqdm.auto import tqdm
 
-    rows = []
+    rows, predictions = [], []
     steps = tqdm(total=folds * repeats, desc="landmark CV (folds)", disable=not progress)
     for repeat in range(repeats):
         for fold, (train_ids, test_ids) in enumerate(patient_folds(visits, folds, seed + repeat)):
@@ -236,9 +258,64 @@ def cross_validate(visits: pd.DataFrame, predictors: dict[str, Any], *, folds: i
                                  "brier": horizon_brier(train_set, test_set, survival),
                                  "n_at_risk": len(test_set.ids),
                                  "deaths_in_window": int(test_set.event.sum())})
+                    predictions.append(pd.DataFrame({
+                        "repeat": repeat, "landmark": landmark, "model": name,
+                        "id": test_set.ids, "survival": np.asarray(survival, dtype=float),
+                        "time": test_set.time, "event": test_set.event}))
             steps.update(1)
     steps.close()
-    return pd.DataFrame(rows)
+    return CrossValidation(pd.DataFrame(rows), pd.concat(predictions, ignore_index=True))
+
+
+def window_calibration(predictions: pd.DataFrame, *, num_groups: int = CALIBRATION_GROUPS,
+                       horizon: float = HORIZON_YEARS) -> dict[str, Any]:
+    """Calibration of one model's out-of-fold window survival, per landmark.
+
+    Parameters
+    ----------
+    predictions : DataFrame
+        One model's rows of :attr:`CrossValidation.predictions`.
+
+    Returns
+    -------
+    dict
+        ``"mean_abs_diff"``: size-weighted mean |predicted - observed| over the risk groups,
+        averaged over repeats and landmarks; ``"mean_abs_diff_sd_repeats"``;
+        ``"per_landmark"``: ``{"1y": {"mean_abs_diff", "groups": [{"group", "n", "predicted",
+        "observed"}, ...]}}`` (group 1 = highest risk; means over repeats); ``"near_zero"``:
+        share of predictions below ``NEAR_ZERO_SURVIVAL``, their number per repeat, and the
+        Kaplan-Meier survival to the end of the window observed among them;
+        ``"predicted_quantiles"``: 0, 1, 5, 50 % quantiles of the predicted survival.
+    """
+    gaps, per_landmark = [], {}
+    for landmark, at_landmark in predictions.groupby("landmark"):
+        tables = [calibration_at(part["time"], part["event"], part["survival"], horizon,
+                                 num_groups=num_groups)
+                  for _, part in at_landmark.groupby("repeat")]
+        gaps.append([t["mean_absolute_difference"] for t in tables])
+        groups = [{"group": g["group"], "n": g["n"],
+                   **{k: round(float(np.mean([t["groups"][i][k] for t in tables])), 4)
+                      for k in ("predicted", "observed")}}
+                  for i, g in enumerate(tables[0]["groups"])]
+        per_landmark[f"{landmark:g}y"] = {
+            "mean_abs_diff": round(float(np.mean(gaps[-1])), 4), "groups": groups}
+    by_repeat = np.mean(np.array(gaps), axis=0)
+    near = predictions[predictions["survival"] < NEAR_ZERO_SURVIVAL]
+    observed = (kaplan_meier(near["time"], near["event"], [horizon])["survival"][0]
+                if len(near) else float("nan"))
+    repeats = predictions["repeat"].nunique()
+    return {
+        "mean_abs_diff": round(float(by_repeat.mean()), 4),
+        "mean_abs_diff_sd_repeats": round(float(by_repeat.std(ddof=1)), 4) if repeats > 1
+        else float("nan"),
+        "near_zero": {"threshold": NEAR_ZERO_SURVIVAL,
+                      "share": round(float(len(near) / len(predictions)), 4),
+                      "n_per_repeat": round(len(near) / repeats, 1),
+                      "observed_survival_km": round(float(observed), 4)},
+        "predicted_quantiles": {f"q{q:g}": float(f"{np.quantile(predictions['survival'], q / 100):.3g}")
+                                for q in (0, 1, 5, 50)},
+        "per_landmark": per_landmark,
+    }
 
 
 def _summary(frame: pd.DataFrame) -> dict[str, float]:
@@ -252,8 +329,9 @@ def _summary(frame: pd.DataFrame) -> dict[str, float]:
             "brier_sd_folds": float(per_fold["brier"].std())}
 
 
-def report(results: pd.DataFrame, *, model: str, dataset: str, n_test: int) -> dict[str, Any]:
+def report(result: CrossValidation, *, model: str, dataset: str, n_test: int) -> dict[str, Any]:
     """Evaluation JSON in the DESIGN shape, with per-landmark tables for every predictor."""
+    results = result.scores
     def per_landmark(frame):
         table = frame.groupby("landmark").agg(
             c_index=("c_index", "mean"), c_index_sd=("c_index", "std"),
@@ -269,7 +347,9 @@ def report(results: pd.DataFrame, *, model: str, dataset: str, n_test: int) -> d
         frame = results[results["model"] == name]
         return {**{k: (round(v, 4) if isinstance(v, float) else v)
                    for k, v in _summary(frame).items()},
-                "per_landmark": per_landmark(frame)}
+                "per_landmark": per_landmark(frame),
+                f"calibration_{HORIZON_YEARS:g}y": window_calibration(
+                    result.predictions[result.predictions["model"] == name])}
 
     ours = results[results["model"] == model].set_index(["repeat", "fold", "landmark"])
     baselines = {name: block(name) for name in results["model"].unique() if name != model}
@@ -288,6 +368,10 @@ def report(results: pd.DataFrame, *, model: str, dataset: str, n_test: int) -> d
                      f"{HORIZON_YEARS:g} years; patients at risk at the landmark, visits up to "
                      "it; c_index = Harrell's C on times truncated at the horizon, brier = IPCW "
                      "Brier at the horizon; both averaged over landmarks, mean and SD over "
-                     "folds x repeats. Death = event, transplant censors."),
+                     "folds x repeats; calibration = mean predicted vs Kaplan-Meier observed "
+                     f"survival to the end of the window by quintile of predicted risk, on the "
+                     "pooled out-of-fold predictions of each repeat, per landmark, "
+                     "mean_abs_diff averaged over landmarks and repeats. Death = event, "
+                     "transplant censors."),
         "test": block(model), "baselines": baselines,
     }

@@ -91,14 +91,54 @@ def test_horizon_brier_weights_by_the_training_censoring(visits):
     assert horizon_brier(ls, ls, np.array([0.5, 0.3, 1.0])) == pytest.approx(0.25 * 1.5 / 3)
 
 
+def toy_predictions(models=("net", "cox"), n=40) -> pd.DataFrame:
+    """Out-of-fold predictions: half the patients die at 1 year, half are censored at 5."""
+    rng = np.random.default_rng(0)
+    frames = []
+    for r in range(2):
+        for lm in (1.0, 2.0):
+            for m in models:
+                event = np.arange(n) % 2
+                # "net" is over-confident: 1e-7 for every death, 0.9 for the others
+                survival = (np.where(event, 1e-7, 0.9) if m == "net"
+                            else np.where(event, 0.5, 0.6) + rng.uniform(0, 0.01, n))
+                frames.append(pd.DataFrame({"repeat": r, "landmark": lm, "model": m,
+                                            "id": np.arange(n), "survival": survival,
+                                            "time": np.where(event, 1.0, 5.0),
+                                            "event": event}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_window_calibration_by_risk_group_and_near_zero_share():
+    from medcore.landmark import window_calibration
+
+    predictions = toy_predictions()
+    net = window_calibration(predictions[predictions["model"] == "net"], num_groups=2)
+    groups = net["per_landmark"]["1y"]["groups"]
+    assert [g["n"] for g in groups] == [20, 20]
+    assert groups[0]["predicted"] == pytest.approx(0.0) and groups[0]["observed"] == 0.0
+    assert groups[1]["observed"] == 1.0                      # the survivors' group
+    assert net["mean_abs_diff"] == pytest.approx(0.05)      # |0.9 - 1| in half the patients
+    assert net["near_zero"]["share"] == 0.5 and net["near_zero"]["n_per_repeat"] == 40
+    assert net["near_zero"]["observed_survival_km"] == 0.0
+    cox = window_calibration(predictions[predictions["model"] == "cox"], num_groups=2)
+    assert cox["near_zero"]["share"] == 0.0 and np.isnan(cox["near_zero"]["observed_survival_km"])
+    assert cox["mean_abs_diff"] == pytest.approx(0.45, abs=0.01)
+
+
 def test_report_has_the_design_shape_and_paired_comparison():
-    from medcore.landmark import report
+    from medcore.landmark import CrossValidation, report
 
     rows = [dict(repeat=r, fold=f, landmark=lm, model=m, c_index=0.7 + 0.1 * (m == "net"),
                  brier=0.1, n_at_risk=10, deaths_in_window=3)
             for r in range(2) for f in range(2) for lm in (1.0, 2.0) for m in ("net", "cox")]
-    out = report(pd.DataFrame(rows), model="net", dataset="toy", n_test=20)
+    out = report(CrossValidation(pd.DataFrame(rows), toy_predictions()), model="net",
+                 dataset="toy", n_test=20)
     assert out["test"]["c_index"] == pytest.approx(0.8)
     assert out["test"]["per_landmark"]["1y"]["n_at_risk"] == 20   # summed over folds
     assert out["baselines"]["cox"]["c_index"] == pytest.approx(0.7)
     assert out["baselines"]["cox"]["folds_model_better"] == "4/4"
+    calibration = out["baselines"]["cox"]["calibration_5y"]
+    assert set(calibration["per_landmark"]) == {"1y", "2y"}
+    assert len(calibration["per_landmark"]["1y"]["groups"]) == 5
+    assert out["test"]["calibration_5y"]["near_zero"]["share"] == 0.5

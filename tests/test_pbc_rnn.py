@@ -165,4 +165,39 @@ def test_figures_fade_earlier_predictions_and_log_bilirubin():
     assert len(trajectories.data) == 8           # 4 panels x (visits 1..k, later visits)
     small = plots.survival_after_each_visit(visits["day"].to_numpy(), np.array([.9, .8, .7, .6]),
                                             as_of_visit=2)
-    assert list(small.data[1].y) == [0.8]
+    assert list(small.data[0].y) == [0.9, 0.8]             # visits 1..k
+    assert list(small.data[1].y) == [0.8, 0.7, 0.6]        # later visits, faded
+    assert small.data[1].line.color == plots.EARLIER
+    assert list(small.data[-1].y) == [0.8]                  # the current visit
+    full = plots.survival_after_each_visit(visits["day"].to_numpy(), np.array([.9, .8, .7, .6]),
+                                           as_of_visit=4)
+    assert len(full.data) == 2                              # nothing after the last visit
+
+
+def test_selection_rule_keeps_the_shipped_settings_unless_calibration_improves():
+    from medcore.models.pbc_rnn_selection import _apply_rule
+
+    def row(c, brier, gap):
+        return {"c_index": c, "brier": brier, "calibration_mean_abs_diff": gap}
+
+    candidates = {"shipped": {}, "l2": {"l2": 1e-3}, "short": {"epochs": 5}}
+    table = {"shipped": row(0.84, 0.13, 0.05), "l2": row(0.839, 0.13, 0.03),
+             "short": row(0.83, 0.12, 0.01)}                 # "short" loses concordance
+    assert _apply_rule(table, candidates) == "l2"
+    table["l2"] = row(0.85, 0.14, 0.03)                       # Brier worse
+    assert _apply_rule(table, candidates) == "shipped"
+    assert _apply_rule(table, {"l2": {"l2": 1e-3}}) is None
+
+
+@pytest.mark.slow
+def test_select_settings_smoke_on_a_few_patients():
+    from medcore.datasets.pbc import load_pbcseq
+
+    visits = load_pbcseq()
+    few = visits[visits["id"] <= 80]
+    selection = pbc_rnn.select_settings(visits=few, candidates={"tiny": {"units": 2, "epochs": 1,
+                                                                          "members": 1}},
+                                        folds=2, write_card=False, progress=False)
+    assert set(selection["table"]) == {"tiny", "landmark_coxph"}
+    assert 0 <= selection["table"]["tiny"]["share_below_1pct"] <= 1
+    assert selection["candidates"]["tiny"]["units"] == 2 and selection["chosen"] is None

@@ -411,14 +411,7 @@ def train(*, data=None, seed: int = 0, models_dir=None) -> dict[str, Any]:
                            "seeds, all patients (see 'evaluation')"),
         },
         "seed": seed, "settings": SETTINGS, "training_time_s": elapsed,
-        "settings_selection": (
-            "Chosen with the landmark protocol (mean C-index and Brier over landmarks, 5 folds). "
-            "Round 1 on the seed-0 folds (which the evaluation reuses as its repeat 0): GRU 16 "
-            "units / 40 epochs beat LSTM 16, GRU 80 epochs / lr 2e-3 and GRU 32 + dropout 0.1. "
-            "Round 2 on separate seed-10 folds (not used by the evaluation): single GRU with 40, "
-            "25 or 15 epochs, and seed ensembles of 3 GRUs (40, 25, 15 epochs) and 5 GRUs "
-            "(25 epochs); the 3-member ensemble with 15 epochs was best and is shipped "
-            "(members are branches of one Keras model, output = mean survival)."),
+        "settings_selection": _previous_selection(models_dir),
         "custom_objects_module": "medcore.networks.recurrent",
         "input_contract": {
             "shape": "(n, T, F) float32, visits in time order, zero rows padded at the end",
@@ -437,6 +430,14 @@ def train(*, data=None, seed: int = 0, models_dir=None) -> dict[str, Any]:
                               "landmark Cox (landmark_coxph) on the same folds"),
     }
     return registry.save_model(model, NAME, card, models_dir)
+
+
+def _previous_selection(models_dir) -> Any:
+    """The card's "settings_selection" (written by :func:`select_settings`), kept on retraining."""
+    try:
+        return registry.load_card(NAME, models_dir).get("settings_selection")
+    except Exception:  # no card yet, or unreadable: the selection is simply not recorded
+        return None
 
 
 def evaluate(*, data=None, models_dir=None, repeats: int = 3, folds: int = 5) -> dict[str, Any]:
@@ -474,3 +475,22 @@ class RNNPredictor:
         conditional = (survival_at(EDGES, grid, elapsed + landmark_set.horizon)
                        / survival_at(EDGES, grid, elapsed))
         return 1.0 - conditional, conditional
+
+
+
+def select_settings(**kwargs) -> dict[str, Any]:
+    """Compare settings with the landmark protocol on folds the evaluation never uses.
+
+    See :func:`medcore.models.pbc_rnn_selection.select_settings` (same keywords); from the
+    command line: ``python -m medcore.models.pbc_rnn select`` (writes the card's
+    ``"settings_selection"``).
+    """
+    from medcore.models.pbc_rnn_selection import select_settings as run
+
+    return run(**kwargs)
+
+
+if __name__ == "__main__":
+    from medcore.models.pbc_rnn_selection import main
+
+    main()
