@@ -115,7 +115,8 @@ def render() -> None:
         st.plotly_chart(plots.survival_as_of_visit(times, by_visit, days, k),
                         key="pbc_curve", width="stretch")
     with right:
-        st.markdown(f"**{HORIZON:g}-year survival predicted after each visit**")
+        st.markdown(f"**{HORIZON:g}-year survival predicted after each visit** "
+                    "(visits after k faded)")
         st.plotly_chart(plots.survival_after_each_visit(days, five_year, horizon=HORIZON,
                                                         as_of_visit=k),
                         key="pbc_five_year", width="stretch")

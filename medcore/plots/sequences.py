@@ -106,14 +106,24 @@ def survival_after_each_visit(days: np.ndarray, survival: np.ndarray, *, horizon
     """Small chart: predicted ``horizon``-year survival after each visit.
 
     days : ndarray, shape (n_visits,); survival : ndarray, shape (n_visits,).
+    as_of_visit : int, optional
+        1-based visit marked as the current one; the visits after it are drawn faded.
     """
     years = np.asarray(days, dtype=float) / DAYS_PER_YEAR
+    survival = np.asarray(survival, dtype=float)
+    text = [f"visit {j + 1}" for j in range(len(years))]
+    k = len(years) if as_of_visit is None else as_of_visit
+    hover = "%{text} (year %{x:.1f}): %{y:.0%}<extra></extra>"
     fig = go.Figure(go.Scatter(
-        x=years, y=survival, mode="lines+markers", line={"color": "#34495e"},
-        text=[f"visit {j + 1}" for j in range(len(years))],
-        hovertemplate="%{text} (year %{x:.1f}): %{y:.0%}<extra></extra>", name=""))
+        x=years[:k], y=survival[:k], mode="lines+markers", line={"color": "#34495e"},
+        text=text[:k], hovertemplate=hover, name="up to visit k"))
+    if k < len(years):
+        fig.add_trace(go.Scatter(
+            x=years[k - 1:], y=survival[k - 1:], mode="lines+markers",
+            line={"color": EARLIER, "dash": "dot"}, marker={"color": EARLIER},
+            text=text[k - 1:], hovertemplate=hover, name="later visits"))
     if as_of_visit is not None:
-        fig.add_trace(go.Scatter(x=[years[as_of_visit - 1]], y=[survival[as_of_visit - 1]],
+        fig.add_trace(go.Scatter(x=[years[k - 1]], y=[survival[k - 1]],
                                  mode="markers", marker={"color": CURRENT, "size": 12},
                                  hoverinfo="skip", showlegend=False))
     fig.update_layout(xaxis_title="visit (years since first visit)",
