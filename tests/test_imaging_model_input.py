@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from medcore.imaging import apply_window, model_view, scan_from_array, to_model_input
+from medcore.imaging import (FULL_8BIT_WINDOW, apply_window, model_view, model_window,
+                             scan_from_array, to_model_input)
 from tests.conftest import pneumoniamnist_file
 
 
@@ -68,3 +69,74 @@ def test_scans_are_immutable_and_survive_pickling():
     copy = pickle.loads(pickle.dumps(scan))
     assert copy.metadata == scan.metadata and copy.window == scan.window
     np.testing.assert_array_equal(copy.pixels, scan.pixels)
+
+
+def _ramp(low: float, high: float) -> np.ndarray:
+    return np.linspace(low, high, 64 * 64, dtype=np.float32).reshape(64, 64)
+
+
+def test_model_window_keeps_8bit_images_as_stored():
+    chosen = model_window(scan_from_array(np.zeros((28, 28), np.uint8)))
+    assert chosen.rule == "as stored" and chosen.window == FULL_8BIT_WINDOW
+    assert "as stored" in chosen.description
+
+
+def test_model_window_uses_a_full_contrast_scan_window_and_replaces_a_placeholder():
+    # 12-bit values 1000..3000: a window over them renders full contrast, the 16-bit placeholder
+    # leaves them in a grey band (2% .. 5% of the grey scale).
+    fitted = scan_from_array(_ramp(1000, 3000), modality="DX", window=(2000.0, 1800.0))
+    chosen = model_window(fitted)
+    assert chosen.rule == "scan window" and chosen.window == (2000.0, 1800.0)
+    placeholder = scan_from_array(_ramp(1000, 3000), modality="CR", window=(32768.0, 65536.0))
+    chosen = model_window(placeholder)
+    assert chosen.rule == "percentile"
+    assert chosen.center == pytest.approx(2000.0, abs=1)
+    assert chosen.width == pytest.approx(1980.0, abs=2)
+    assert "width 65536), used for display, was not used for the model" in chosen.description
+    view = model_view(placeholder)
+    assert view.min() <= 5 and view.max() >= 250
+    # The display keeps the scan's own window; only the model input changes.
+    assert placeholder.window == (32768.0, 65536.0)
+    assert placeholder.display().max() <= 13
+
+
+def test_model_window_replaces_a_window_that_misses_the_values():
+    shifted = scan_from_array(_ramp(0, 100), modality="DX", window=(400.0, 200.0))
+    assert (shifted.display() == 0).all()
+    chosen = model_window(shifted)
+    assert chosen.rule == "percentile" and "grey 0 and 0 of 255" in chosen.description
+    with pytest.raises(IndexError, match="frames 0..0"):
+        model_window(shifted, frame=1)
+
+
+def test_rg1_chest_radiograph_input_is_full_contrast_not_washed_out():
+    """pydicom-data's adult CR carries a 15000/30000 window over its 15-bit range: shown as is,
+    the model input was a flat grey band. The model window is its 0.5-99.5th percentiles instead;
+    the display keeps the file's window."""
+    from pydicom.data import get_testdata_file
+
+    from medcore import registry
+    from medcore.imaging import load_scan
+
+    path = get_testdata_file("RG1_UNCR.dcm", download=False)
+    if path is None:
+        pytest.skip("RG1_UNCR.dcm is not installed (pip install pydicom-data)")
+    if not registry.is_available("pneumonia_cnn"):
+        pytest.skip("pneumonia_cnn's card (input_reference) is not shipped")
+    reference = registry.load_card("pneumonia_cnn")["input_reference"]
+    scan = load_scan(path)
+    own = scan.window
+    assert own == pytest.approx((26479 + 874 - 15000, 30000))  # MONOCHROME1, mirrored
+    chosen = model_window(scan)
+    assert chosen.rule == "percentile"
+    x = to_model_input(scan)
+    washed = to_model_input(scan, window=own)
+    np.testing.assert_array_equal(x, to_model_input(scan, window=chosen.window))
+    # Full contrast, like a JPEG export: air near black, dense areas near white.
+    assert x.min() <= 0.1 * 255 and x.max() >= 0.9 * 255
+    assert washed.min() > 0.1 * 255
+    low, high = reference["contrast_sd"]
+    assert low <= x.std() <= high and x.std() > washed.std() + 10
+    # Darker than through the file's window. It stays near the card's 99th percentile of the
+    # training images' mean grey (an unprocessed adult film), so the page's warning remains.
+    assert x.mean() < washed.mean() and x.mean() <= reference["mean_grey"][1] + 5

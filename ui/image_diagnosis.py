@@ -1,9 +1,11 @@
 """Diagnosis page, image half: pneumonia on a chest radiograph (``pneumonia_cnn``).
 
 The scan comes from the Upload page (``st.session_state[ui.state.SCAN]``) or a sample; the page
-shows it beside the 28 x 28 input the network sees, the calibrated probability with the
-ensemble's spread, the operating threshold and what it means on the test set, and a Grad-CAM map.
-TensorFlow is imported only when the model is first needed.
+shows it beside the 28 x 28 input the network sees (and which window made it, see
+``medcore.imaging.model_window``), the calibrated probability with the ensemble's spread, the
+operating threshold and what it means on the test set, and a Grad-CAM map. The research-use
+disclaimer is the page's own (``pages/diagnosis.py``). TensorFlow is imported only when the model
+is first needed.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import streamlit as st
 
 from medcore import registry, samples
 from medcore.errors import MedcoreError
-from medcore.imaging import to_model_input
+from medcore.imaging import ModelWindow, model_window, to_model_input
 from medcore.models import pneumonia_cnn
 from medcore.plots.images import scan_figure
 from ui import common, scan_view, state
@@ -61,11 +63,12 @@ def _choose_scan() -> tuple[Any, str]:
     return _load_sample(choice), choice
 
 
-def _show_images(scan: Any, frame: int, x: np.ndarray, cam: np.ndarray) -> None:
+def _show_images(scan: Any, frame: int, x: np.ndarray, cam: np.ndarray,
+                 window: ModelWindow) -> None:
     model_view = x[0, :, :, 0].astype(np.uint8)
     left, middle, right = st.columns(3)
     with left:
-        st.markdown("**As uploaded** (default window)")
+        st.markdown("**As uploaded** (the scan's own window)")
         st.plotly_chart(scan_figure(scan.display(frame)), key="image_dx_original")
         rows, columns = scan.pixels.shape[1:3]
         st.caption(f"{scan.modality}, {rows} x {columns} pixels"
@@ -73,7 +76,8 @@ def _show_images(scan: Any, frame: int, x: np.ndarray, cam: np.ndarray) -> None:
     with middle:
         st.markdown("**What the model sees** (28 x 28)")
         st.plotly_chart(scan_figure(model_view), key="image_dx_model_input")
-        st.caption("Grey-scale, default window to 0..255, centre square, resized "
+        st.caption(f"Model-input window: {window.description} Steps: grey-scale, this window "
+                   "onto 0..255, centre square, resize to 28 x 28 "
                    "(medcore.imaging.to_model_input).")
     with right:
         st.markdown("**Where the model looked** (Grad-CAM)")
@@ -123,7 +127,8 @@ def render() -> None:
         return
     try:
         frame = scan_view.frame_control(scan, key="image_dx")
-        x = to_model_input(scan, frame=frame)
+        window = model_window(scan, frame)
+        x = to_model_input(scan, frame=frame, window=window.window)
         card = registry.load_card(MODEL)
         for warning in pneumonia_cnn.intended_use_warnings(scan, frame, model_input=x,
                                                            card=card):
@@ -134,6 +139,5 @@ def render() -> None:
         common.show_error(exc)
         return
     _show_result(prediction, card, scan)
-    _show_images(scan, frame, x, cam)
+    _show_images(scan, frame, x, cam, window)
     common.model_card_expander(MODEL)
-    common.disclaimer()

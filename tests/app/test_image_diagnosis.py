@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from medcore import registry, samples
+from medcore import RESEARCH_USE_DISCLAIMER, registry, samples
 from ui import state
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "diagnosis.py")
@@ -46,6 +46,15 @@ def test_a_sample_radiograph_gets_a_probability():
     assert metrics["P(pneumonia)"].endswith("%")
     assert "Ensemble spread (SD)" in metrics
     assert "Grad-CAM" in _text(at)
+    # The model input's window is named: the file's 15000/30000 is kept for display only.
+    assert "Model-input window: The 0.5-99.5th percentiles" in _text(at)
+    assert "width 30000), used for display, was not used for the model" in _text(at)
+    # The research-use disclaimer once, from the page, not again inside the image tab.
+    def disclaimers(captions) -> int:
+        return sum(RESEARCH_USE_DISCLAIMER in c.value for c in captions)
+
+    assert disclaimers(at.tabs[0].caption) == 0
+    assert disclaimers(at.caption) - sum(disclaimers(t.caption) for t in at.tabs[1:]) == 1
 
 
 @needs_model
@@ -59,4 +68,5 @@ def test_an_uploaded_ct_slice_is_flagged_as_outside_intended_use():
     at.run()
     assert not at.exception
     assert "not a chest radiograph" in " ".join(w.value for w in at.warning)
+    assert "Model-input window: The scan's own window" in _text(at)
     assert any(m.label == "P(pneumonia)" for m in at.metric)
