@@ -12,6 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+#: Units left out of :attr:`Column.display_label` (the title already says what is counted).
+_UNSHOWN_UNITS = frozenset({"count", "ratio"})
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a records schema.
@@ -26,6 +30,11 @@ class Column:
         that a number is accepted and mapped to its category (tumour size 25 mm -> ``"20-50"``).
     example : a typical value (the training-data median or mode), used by the template CSV and as
         a form default; ``None`` for identifiers.
+    title : what a clinician calls the column (``"Progesterone receptor"`` for ``pgr``); shown
+        by forms, tables, warnings and explanations through :attr:`display_label`. CSV headers
+        stay ``name`` (the file format); a header equal to the title is accepted too.
+    short_title : a shorter title where the context says the rest (a form tab "mean" holding
+        ``"Radius"``); defaults to ``title``.
     """
 
     name: str
@@ -40,11 +49,31 @@ class Column:
     levels: tuple[float, ...] = ()
     bins: tuple[float, ...] = ()
     example: float | str | None = None
+    title: str = ""
+    short_title: str = ""
 
     @property
     def label(self) -> str:
-        """Name with unit, for form fields and table headers."""
+        """Machine name with unit (``"pgr (fmol/l)"``): also accepted as a CSV header."""
         return f"{self.name} ({self.unit})" if self.unit else self.name
+
+    @property
+    def shown_unit(self) -> str:
+        """The unit as shown to a reader: empty for ``count`` and ``ratio`` (the title says it)."""
+        return "" if self.unit in _UNSHOWN_UNITS else self.unit
+
+    @property
+    def display_label(self) -> str:
+        """Title with unit, for clinicians: ``"Progesterone receptor (fmol/l)"``,
+        ``"Positive lymph nodes"``; the name when the column has no title."""
+        title = self.title or self.name
+        return f"{title} ({self.shown_unit})" if self.shown_unit else title
+
+    @property
+    def short_label(self) -> str:
+        """:attr:`display_label` with the short title (``"Radius (px)"`` in a "mean" group)."""
+        title = self.short_title or self.title or self.name
+        return f"{title} ({self.shown_unit})" if self.shown_unit else title
 
 
 @dataclass(frozen=True)
@@ -70,6 +99,11 @@ class Schema:
         """Columns that are model inputs (every column but identifiers), in model order."""
         return [c.name for c in self.columns if c.kind != "id"]
 
+    @property
+    def display_labels(self) -> dict[str, str]:
+        """Column name -> :attr:`Column.display_label`, e.g. for ``st.column_config``."""
+        return {c.name: c.display_label for c in self.columns}
+
     def column(self, name: str) -> Column:
         for c in self.columns:
             if c.name == name:
@@ -81,18 +115,19 @@ class Schema:
 # Ten measurements of the cell nuclei, each as mean, standard error and worst (mean of the three
 # largest), in the order of sklearn.datasets.load_breast_cancer().feature_names. Lengths are in the
 # pixel units of the digitised image, as in the original data set (Street, Wolberg, Mangasarian 1993).
-_WDBC_MEASUREMENTS: tuple[tuple[str, str, float, str], ...] = (
-    # name, unit, plausible maximum of the mean, description
-    ("radius", "px", 60.0, "mean distance from centre to points on the perimeter"),
-    ("texture", "grey levels", 100.0, "standard deviation of grey-scale values"),
-    ("perimeter", "px", 400.0, "nucleus perimeter"),
-    ("area", "px²", 8000.0, "nucleus area"),
-    ("smoothness", "ratio", 0.5, "local variation in radius lengths"),
-    ("compactness", "ratio", 3.0, "perimeter² / area - 1.0"),
-    ("concavity", "ratio", 3.0, "severity of concave portions of the contour"),
-    ("concave points", "ratio", 1.0, "number of concave portions of the contour"),
-    ("symmetry", "ratio", 1.5, "symmetry of the nucleus"),
-    ("fractal dimension", "ratio", 0.5, "coastline approximation - 1"),
+_WDBC_MEASUREMENTS: tuple[tuple[str, str, float, str, str], ...] = (
+    # name, unit, plausible maximum of the mean, description, title
+    ("radius", "px", 60.0, "mean distance from centre to points on the perimeter", "Radius"),
+    ("texture", "grey levels", 100.0, "standard deviation of grey-scale values", "Texture"),
+    ("perimeter", "px", 400.0, "nucleus perimeter", "Perimeter"),
+    ("area", "px²", 8000.0, "nucleus area", "Area"),
+    ("smoothness", "ratio", 0.5, "local variation in radius lengths", "Smoothness"),
+    ("compactness", "ratio", 3.0, "perimeter² / area - 1.0", "Compactness"),
+    ("concavity", "ratio", 3.0, "severity of concave portions of the contour", "Concavity"),
+    ("concave points", "ratio", 1.0, "number of concave portions of the contour",
+     "Concave points"),
+    ("symmetry", "ratio", 1.5, "symmetry of the nucleus", "Symmetry"),
+    ("fractal dimension", "ratio", 0.5, "coastline approximation - 1", "Fractal dimension"),
 )
 
 
@@ -113,14 +148,18 @@ _WDBC_MEDIANS: dict[str, float] = {
 
 def _wdbc_columns() -> tuple[Column, ...]:
     columns = []
+    titles = {"mean": "Mean {}", "standard error": "{} SE", "worst": "Worst {}"}
     for prefix, suffix, scale, statistic in (("mean ", "", 1.0, "mean"),
                                               ("", " error", 0.25, "standard error"),
                                               ("worst ", "", 1.5, "worst")):
-        for measurement, unit, maximum, description in _WDBC_MEASUREMENTS:
+        for measurement, unit, maximum, description, title in _WDBC_MEASUREMENTS:
+            full = titles[statistic].format(title if statistic == "standard error"
+                                            else title.lower())
             columns.append(Column(
                 name=f"{prefix}{measurement}{suffix}", kind="float", unit=unit, minimum=0.0,
                 maximum=maximum * scale, description=f"{statistic} of the {description}",
                 example=_WDBC_MEDIANS[f"{prefix}{measurement}{suffix}"],
+                title=full, short_title=title,
             ))
     return tuple(columns)
 
@@ -129,7 +168,8 @@ WDBC = Schema(
     name="wdbc",
     title="Breast fine-needle aspirate (Wisconsin diagnostic)",
     columns=(Column("patient_id", "id", required=False,
-                    description="optional identifier, kept in the output"),) + _wdbc_columns(),
+                    description="optional identifier, kept in the output",
+                    title="Patient ID"),) + _wdbc_columns(),
     unique=("patient_id",),
     description="30 nuclear features of a breast fine-needle aspirate -> P(malignant).",
     groups={"mean": tuple(f"mean {m[0]}" for m in _WDBC_MEASUREMENTS),
@@ -144,18 +184,25 @@ ROTTERDAM = Schema(
     name="rotterdam",
     title="Breast cancer after surgery (Rotterdam / GBSG covariates)",
     columns=(
-        Column("patient_id", "id", required=False, description="optional identifier"),
-        Column("hormon", "binary", description="hormone therapy (1 = yes)", example=0),
-        Column("age", "float", "years", 18, 100, description="age at surgery", example=56.0),
-        Column("meno", "binary", description="menopausal status (1 = post-menopausal)", example=1),
+        Column("patient_id", "id", required=False, description="optional identifier",
+               title="Patient ID"),
+        Column("hormon", "binary", description="hormone therapy (1 = yes)", example=0,
+               title="Hormone therapy"),
+        Column("age", "float", "years", 18, 100, description="age at surgery", example=56.0,
+               title="Age at surgery"),
+        Column("meno", "binary", description="menopausal status (1 = post-menopausal)", example=1,
+               title="Post-menopausal"),
         Column("size", "category", "mm", categories=ROTTERDAM_SIZE_CATEGORIES,
                description="tumour size category (a size in mm is accepted too)",
-               bins=(20.0, 50.0), example="20-50"),
-        Column("grade", "int", "", 1, 3, description="tumour grade", example=3),
-        Column("nodes", "int", "count", 0, 60, description="positive lymph nodes", example=4),
+               bins=(20.0, 50.0), example="20-50", title="Tumour size"),
+        Column("grade", "int", "", 1, 3, description="tumour grade", example=3,
+               title="Tumour grade"),
+        Column("nodes", "int", "count", 0, 60, description="positive lymph nodes", example=4,
+               title="Positive lymph nodes"),
         Column("pgr", "float", "fmol/l", 0, 10000, description="progesterone receptor",
-               example=38.0),
-        Column("er", "float", "fmol/l", 0, 10000, description="oestrogen receptor", example=65.0),
+               example=38.0, title="Progesterone receptor"),
+        Column("er", "float", "fmol/l", 0, 10000, description="oestrogen receptor", example=65.0,
+               title="Oestrogen receptor"),
     ),
     unique=("patient_id",),
     # Examples: medians / modes of the 1,546 node-positive Rotterdam patients (training data).
@@ -167,33 +214,43 @@ PBC_VISITS = Schema(
     name="pbc_visits",
     title="Liver follow-up visits (PBC sequential)",
     columns=(
-        Column("id", "id", description="patient identifier"),
+        Column("id", "id", description="patient identifier", title="Patient ID"),
         Column("day", "float", "days since first visit", 0, 20000,
-               description="time of the visit", example=750.0),
-        Column("age", "float", "years", 18, 100, description="age at first visit", example=48.9),
-        Column("sex", "category", categories=("f", "m"), description="sex", example="f"),
-        Column("trt", "binary", description="D-penicillamine (1) or placebo (0)", example=1),
-        Column("bili", "float", "mg/dl", 0.0, 100.0, description="serum bilirubin", example=1.4),
-        Column("albumin", "float", "g/dl", 0.5, 10.0, description="serum albumin", example=3.44),
-        Column("protime", "float", "s", 5.0, 60.0, description="prothrombin time", example=10.8),
+               description="time of the visit", example=750.0, title="Visit day"),
+        Column("age", "float", "years", 18, 100, description="age at first visit", example=48.9,
+               title="Age at first visit"),
+        Column("sex", "category", categories=("f", "m"), description="sex", example="f",
+               title="Sex"),
+        Column("trt", "binary", description="D-penicillamine (1) or placebo (0)", example=1,
+               title="D-penicillamine treatment"),
+        Column("bili", "float", "mg/dl", 0.0, 100.0, description="serum bilirubin", example=1.4,
+               title="Serum bilirubin"),
+        Column("albumin", "float", "g/dl", 0.5, 10.0, description="serum albumin", example=3.44,
+               title="Serum albumin"),
+        Column("protime", "float", "s", 5.0, 60.0, description="prothrombin time", example=10.8,
+               title="Prothrombin time"),
         Column("alk.phos", "float", "U/l", 0.0, 30000.0, allow_missing=True,
-               description="alkaline phosphatase", example=1072.0),
+               description="alkaline phosphatase", example=1072.0,
+               title="Alkaline phosphatase"),
         Column("ast", "float", "U/ml", 0.0, 3000.0, description="aspartate aminotransferase",
-               example=107.0),
+               example=107.0, title="Aspartate aminotransferase"),
         Column("platelet", "float", "10³/µl", 0.0, 2000.0, allow_missing=True,
-               description="platelet count", example=228.0),
+               description="platelet count", example=228.0,
+               title="Platelet count"),
         Column("chol", "float", "mg/dl", 0.0, 3000.0, required=False, allow_missing=True,
-               description="serum cholesterol", example=281.0),
-        Column("ascites", "binary", allow_missing=True, description="ascites present", example=0),
+               description="serum cholesterol", example=281.0,
+               title="Serum cholesterol"),
+        Column("ascites", "binary", allow_missing=True, description="ascites present", example=0,
+               title="Ascites"),
         Column("hepato", "binary", allow_missing=True, description="hepatomegaly present",
-               example=0),
+               example=0, title="Hepatomegaly"),
         Column("spiders", "binary", allow_missing=True, description="spider angiomas present",
-               example=0),
+               example=0, title="Spider angiomas"),
         Column("edema", "float", "0 / 0.5 / 1", 0.0, 1.0,
                description="oedema: 0 none, 0.5 untreated or resolved, 1 despite diuretics",
-               levels=(0.0, 0.5, 1.0), example=0.0),
+               levels=(0.0, 0.5, 1.0), example=0.0, title="Oedema"),
         Column("stage", "int", "", 1, 4, allow_missing=True, description="histologic stage",
-               example=3),
+               example=3, title="Histologic stage"),
     ),
     unique=("id", "day"),
     per_patient=("age", "sex", "trt"),

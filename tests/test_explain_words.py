@@ -89,3 +89,31 @@ def test_sequence_sentence_quotes_first_and_last_visit_and_sums_over_visits():
     assert "is lower than average (50%) mainly because of serum bilirubin from 0.3 to 5.4 " \
            "mg/dl (-13 pp); serum albumin from 3.5 to 3.4 g/dl raises it (+2.0 pp)." in text
     assert "Of the 3 visits, visit 3 of 3 (at 2.5 years) weighed most (-19 pp)" in text
+
+
+def test_clinical_titles_never_raw_column_names():
+    assert describe_value("alk.phos", 1072) == "alkaline phosphatase 1,072 U/l"
+    assert describe_value("ast", 107) == "aspartate aminotransferase 107 U/ml"
+    assert describe_value("radius error", 0.3) == "radius SE 0.3 px"
+    assert describe_value("sex", 1) == "male sex"
+    assert describe_value("years_since_first_visit", 5.2, first=0.0) == (
+        "time since the first visit from 0 to 5.2 years")
+
+
+def test_pbc_age_is_age_at_first_visit_not_at_surgery():
+    names = ("years_since_first_visit", "age", "bili")
+    e = _tabular([0.3, 0.2, 0.1], [1.0, 61.0, 2.0], "log-risk", "log-risk", names=names)
+    text = describe_in_words(e, top=3)
+    assert "age at first visit 61 years (+0.20)" in text and "surgery" not in text
+    assert describe_value("age", 61.0) == "age at surgery 61 years"      # Rotterdam by default
+
+
+def test_feature_label():
+    from medcore.explain.words import feature_label, schema_for
+    from medcore.schemas import PBC_VISITS
+
+    assert feature_label("pgr") == "Progesterone receptor (fmol/l)"
+    assert feature_label("nodes") == "Positive lymph nodes"
+    assert feature_label("age", schema_for(("age", "bili"))) == "Age at first visit (years)"
+    assert schema_for(("age", "bili")) is PBC_VISITS
+    assert feature_label("pixel_r0_c0") == "pixel_r0_c0"

@@ -135,6 +135,42 @@ def test_column_names_match_loosely():
     assert len(load_records(_csv(frame), "rotterdam")) == 3
 
 
+@pytest.mark.parametrize("schema", ALL)
+def test_headers_may_be_titles_or_names_with_units(schema):
+    columns = SCHEMAS[schema].columns
+    frame = _template_frame(schema)
+    for header in ("title", "display_label", "label"):
+        renamed = frame.rename(columns={c.name: getattr(c, header) for c in columns})
+        loaded = load_records(_csv(renamed), schema)
+        assert list(loaded.columns) == SCHEMAS[schema].column_names, header
+        assert len(loaded) == 3
+
+
+@pytest.mark.parametrize("schema", ALL)
+def test_every_column_has_a_title_and_no_alias_names_two_columns(schema):
+    from medcore.records.text import normalise
+
+    owner: dict[str, str] = {}
+    for c in SCHEMAS[schema].columns:
+        assert c.title, c.name
+        for alias in {normalise(a) for a in (c.name, c.label, c.title, c.display_label)}:
+            assert owner.setdefault(alias, c.name) == c.name, (alias, c.name, owner[alias])
+
+
+def test_display_labels():
+    assert ROTTERDAM.column("pgr").display_label == "Progesterone receptor (fmol/l)"
+    assert ROTTERDAM.column("nodes").display_label == "Positive lymph nodes"      # no "(count)"
+    assert ROTTERDAM.column("hormon").display_label == "Hormone therapy"
+    assert ROTTERDAM.column("pgr").label == "pgr (fmol/l)"                # parsing alias kept
+    assert PBC_VISITS.column("alk.phos").display_label == "Alkaline phosphatase (U/l)"
+    assert WDBC.column("worst radius").display_label == "Worst radius (px)"
+    assert WDBC.column("worst radius").short_label == "Radius (px)"
+    assert WDBC.column("mean smoothness").display_label == "Mean smoothness"     # no "(ratio)"
+    assert ROTTERDAM.display_labels["er"] == "Oestrogen receptor (fmol/l)"
+    assert template_csv("rotterdam").splitlines()[0] == b",".join(
+        n.encode() for n in ROTTERDAM.column_names)                    # the file format stays
+
+
 # --- file-level errors -------------------------------------------------------------------------
 @pytest.mark.parametrize("schema", ALL)
 def test_empty_file(schema):
@@ -217,7 +253,7 @@ def test_text_in_numeric_column(schema, column):
     frame = _template_frame(schema, 4)
     frame.loc[[1, 3], column] = ["high", "12..5"]
     with pytest.raises(DataValidationError,
-                       match=rf"'{column} \(.*\)': text instead of a number in rows 3, 5 "
+                       match=rf"'{column}' \(.*\): text instead of a number in rows 3, 5 "
                              r"\(received 'high', '12..5'\)"):
         load_records(_csv(frame), schema)
 
@@ -227,7 +263,7 @@ def test_text_in_numeric_column(schema, column):
 def test_empty_cells_where_not_allowed(schema, column):
     frame = _template_frame(schema)
     frame.loc[2, column] = ""
-    with pytest.raises(DataValidationError, match=rf"'{column}.*': empty cells in row 4; "
+    with pytest.raises(DataValidationError, match=rf"'{column}'( \(.*\))?: empty cells in row 4; "
                                                   "expected a value in every row"):
         load_records(_csv(frame), schema)
 
@@ -240,8 +276,8 @@ def test_empty_cells_where_not_allowed(schema, column):
 def test_value_outside_plausible_range(schema, column, value, limits):
     frame = _template_frame(schema)
     frame.loc[0, column] = value
-    with pytest.raises(DataValidationError, match=rf"'{column}.*': outside the plausible range "
-                                                  rf"{limits} in row 2"):
+    with pytest.raises(DataValidationError, match=rf"'{column}' \(.*\): outside the plausible "
+                                                  rf"range {limits} in row 2"):
         load_records(_csv(frame), schema)
 
 
@@ -254,7 +290,8 @@ def test_category_not_allowed_and_case_insensitive_match():
         load_records(_csv(frame), "pbc_visits")
     frame = _template_frame("rotterdam")
     frame["size"] = ["big", "<=20", "-3"]
-    with pytest.raises(DataValidationError, match=r"'size \(mm\)': not an allowed category in rows"
+    with pytest.raises(DataValidationError, match=r"'size' \(Tumour size, mm\): not an allowed "
+                                                  r"category in rows"
                                                   r" 2, 4 .*or a size in mm"):
         load_records(_csv(frame), "rotterdam")
 
@@ -265,7 +302,8 @@ def test_non_binary(schema, column):
     frame = _template_frame(schema)
     frame.loc[1, column] = "2"
     with pytest.raises(DataValidationError,
-                       match=rf"'{column}': not binary in row 3 \(received '2'\); expected 0"):
+                       match=rf"'{column}'( \(.*\))?: not binary in row 3 \(received '2'\); "
+                             "expected 0"):
         load_records(_csv(frame), schema)
 
 
@@ -274,14 +312,16 @@ def test_binary_words_and_fixed_levels():
     frame["ascites"] = ["yes", "no", "NA"]
     assert load_records(_csv(frame), "pbc_visits")["ascites"].tolist()[:2] == [1.0, 0.0]
     frame["edema"] = ["0", "0.5", "0.7"]
-    with pytest.raises(DataValidationError, match=r"'edema.*': not one of 0 / 0.5 / 1 in row 4"):
+    with pytest.raises(DataValidationError,
+                       match=r"'edema' \(Oedema, 0 / 0.5 / 1\): not one of 0 / 0.5 / 1 in row 4"):
         load_records(_csv(frame), "pbc_visits")
 
 
 def test_int_column_refuses_fractions():
     frame = _template_frame("rotterdam")
     frame.loc[0, "grade"] = "2.5"
-    with pytest.raises(DataValidationError, match=r"'grade': not a whole number in row 2"):
+    with pytest.raises(DataValidationError,
+                       match=r"'grade' \(Tumour grade\): not a whole number in row 2"):
         load_records(_csv(frame), "rotterdam")
 
 
@@ -315,7 +355,9 @@ def test_every_problem_in_one_message_and_long_lists_truncated():
     assert "3 problems (rows are numbered as in a spreadsheet: the header is row 1" in message
     assert "missing required column (1 of 8): 'er'" in message
     assert "rows 2, 3, 4, 5, 6, 7 and 44 more" in message
-    assert "'nodes (count)': outside the plausible range 0 to 60 in row 2 (received -1)" in message
+    assert "missing required column (1 of 8): 'er' (Oestrogen receptor, fmol/l)" in message
+    assert ("'nodes' (Positive lymph nodes): outside the plausible range 0 to 60 in row 2 "
+            "(received -1)") in message
     assert message.endswith("download the template CSV for this schema and copy your data into it.")
 
 
@@ -348,15 +390,20 @@ def test_validate_values_reports_everything():
     message = str(info.value)
     assert "4 problems:" in message and "row" not in message.split(":", 1)[1].split("\n", 1)[0]
     assert "unknown fields 'colour'" in message and "missing fields: 'ast'" in message
-    assert "'bili (mg/dl)': outside the plausible range 0 to 100 (received -1)" in message
+    assert "missing fields: 'ast' (Aspartate aminotransferase (U/ml))" in message
+    assert "Serum bilirubin (mg/dl): outside the plausible range 0 to 100 (received -1)" in message
     assert message.endswith("Correct these values and submit again.")
 
 
 def test_out_of_range_warnings():
     frame = validate_values(example_values("rotterdam") | {"age": 19.5}, "rotterdam")
     assert out_of_range(frame, {"age": (21, 80), "er": (0, 1144)}) == [
-        "age = 19.5 is below the training range 21 to 80: the model saw no such patients, so "
-        "treat its output with extra caution"]
+        "Age at surgery (years) = 19.5 is below the training range 21 to 80: the model saw no "
+        "such patients, so treat its output with extra caution"]
+    plain = pd.DataFrame({"age": [19.5], "nodes": [4]})          # a form's values: no attrs
+    assert out_of_range(plain, {"age": (21, 80)})[0].startswith("Age at surgery (years) = 19.5")
+    assert out_of_range(plain, {"age": (21, 80)}, schema="pbc_visits")[0].startswith(
+        "Age at first visit (years) = 19.5")
     records = _template_frame("rotterdam", 4)
     records["nodes"] = ["4", "70", "1", "55"]
     records.loc[0, "nodes"] = "0"
@@ -365,7 +412,8 @@ def test_out_of_range_warnings():
     records["nodes"] = ["0", "52", "1", "55"]
     loaded = load_records(_csv(records), "rotterdam")
     assert out_of_range(loaded, {"nodes": (1, 51), "missing": (0, 1)}) == [
-        "nodes: 3 value(s) outside the training range 1 to 51 in rows 2, 3, 5 (0, 52, 55)"]
+        "'nodes' (Positive lymph nodes): 3 value(s) outside the training range 1 to 51 in rows "
+        "2, 3, 5 (0, 52, 55)"]
 
 
 def test_rows_text():

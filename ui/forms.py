@@ -43,7 +43,8 @@ def _decimals(column: Column, default: Any) -> int:
 
 
 def _help(column: Column, training_ranges: Mapping[str, Sequence[float]] | None) -> str:
-    parts = [column.description.capitalize()] if column.description else []
+    parts = [column.description.capitalize() + "."] if column.description else []
+    parts.append(f"CSV column: `{column.name}`.")
     if column.minimum is not None or column.maximum is not None:
         parts.append(f"Plausible range: {column.minimum:g} to {column.maximum:g}"
                      + (f" {column.unit}" if column.unit else "") + ".")
@@ -55,8 +56,8 @@ def _help(column: Column, training_ranges: Mapping[str, Sequence[float]] | None)
     return " ".join(parts)
 
 
-def _widget(column: Column, default: Any, help_text: str, key: str) -> Any:
-    """One input for one column; returns the widget's value."""
+def _widget(column: Column, default: Any, help_text: str, key: str, label: str) -> Any:
+    """One input for one column, labelled ``label``; returns the widget's value."""
     missing = default is None or (isinstance(default, float) and math.isnan(default))
     if not missing and column.kind in ("float", "int") and not column.levels:
         low = -math.inf if column.minimum is None else column.minimum
@@ -70,25 +71,25 @@ def _widget(column: Column, default: Any, help_text: str, key: str) -> Any:
         if column.allow_missing:
             options = [_MISSING] + options
         index = options.index(default) if default in options else 0
-        choice = st.selectbox(column.label, options, index=index, help=help_text, key=key)
+        choice = st.selectbox(label, options, index=index, help=help_text, key=key)
         return None if choice == _MISSING else choice
     if column.kind == "binary":
         if column.allow_missing:
             options = [_MISSING, 0, 1]
             index = 0 if missing else options.index(int(default))
-            choice = st.selectbox(column.label, options, index=index, help=help_text, key=key,
+            choice = st.selectbox(label, options, index=index, help=help_text, key=key,
                                   format_func=lambda v: {0: "no", 1: "yes"}.get(v, v))
             return None if choice == _MISSING else choice
-        return int(st.checkbox(column.label, value=bool(default) and not missing,
+        return int(st.checkbox(label, value=bool(default) and not missing,
                                help=help_text, key=key))
     if column.kind == "int":
         value = None if missing else int(default)
-        return st.number_input(column.label, min_value=_bound(column.minimum, int),
+        return st.number_input(label, min_value=_bound(column.minimum, int),
                                max_value=_bound(column.maximum, int), value=value, step=1,
                                help=help_text, key=key,
                                placeholder="unknown" if column.allow_missing else None)
     decimals = _decimals(column, default)
-    return st.number_input(column.label, min_value=_bound(column.minimum, float),
+    return st.number_input(label, min_value=_bound(column.minimum, float),
                            max_value=_bound(column.maximum, float),
                            value=None if missing else float(default), step=10.0 ** -decimals,
                            format=f"%.{decimals}f", help=help_text, key=key,
@@ -110,8 +111,10 @@ def schema_form(schema: Schema, *, defaults: Mapping[str, Any],
     schema : Schema
         Identifier columns are left out; every other column gets a number input (float / int,
         limited to the plausible range), a selectbox (category, fixed levels, binary that may be
-        missing) or a checkbox (binary). Labels carry the unit; help texts the description, the
-        plausible range and the training range.
+        missing) or a checkbox (binary). Labels are the clinician's titles with the unit
+        (:attr:`~medcore.schemas.Column.display_label`, or ``short_label`` inside the schema's
+        own groups, whose tab says the rest: "Radius (px)" under "mean"); help texts give the
+        CSV column name, the description, the plausible range and the training range.
     defaults : mapping of column name -> value
         Initial values (e.g. ``medcore.records.example_values(schema)`` or the last patient).
         Columns not in it start at their schema example.
@@ -133,6 +136,7 @@ def schema_form(schema: Schema, *, defaults: Mapping[str, Any],
         are shown with ``st.error``).
     """
     features = [c for c in schema.columns if c.kind != "id"]
+    own_groups = groups is None
     groups = dict(groups if groups is not None else schema.groups)
     groups = groups or {"": [c.name for c in features]}
     grouped = {name for names in groups.values() for name in names}
@@ -148,9 +152,11 @@ def schema_form(schema: Schema, *, defaults: Mapping[str, Any],
                 for index, name in enumerate(names):
                     column = schema.column(name)
                     default = defaults.get(name, column.example)
+                    label = (column.short_label if own_groups and name in grouped
+                             else column.display_label)
                     with grid[index % columns]:
                         values[name] = _widget(column, default, _help(column, training_ranges),
-                                               key=f"{key_prefix}_{name}")
+                                               key=f"{key_prefix}_{name}", label=label)
         submitted = st.form_submit_button(submit_label, type="primary",
                                           key=f"{key_prefix}_submit")
     if not submitted:

@@ -51,7 +51,7 @@ def _columns_table(schema: Schema) -> pd.DataFrame:
         if c.minimum is None and c.maximum is None:
             return ""
         return f"{c.minimum:g} to {c.maximum:g}"
-    return pd.DataFrame([{"column": c.name, "unit": c.unit, "kind": c.kind,
+    return pd.DataFrame([{"CSV header": c.name, "meaning": c.title, "unit": c.unit, "kind": c.kind,
                           "allowed": limits(c), "required": "yes" if c.required else "no",
                           "empty allowed": "yes" if c.allow_missing else "no",
                           "description": c.description} for c in schema.columns])
@@ -68,7 +68,7 @@ def _show_records(frame: pd.DataFrame, schema: Schema) -> None:
         st.warning(f"Values outside the training data of `{SCHEMA_MODELS[schema.name]}` "
                    "(accepted, but its predictions for these rows deserve extra caution):\n"
                    + "\n".join(f"- {w}" for w in warnings), icon=":material/warning:")
-    shown = frame.rename(columns={c.name: c.label for c in schema.columns})
+    shown = frame.rename(columns=schema.display_labels)    # the file's headers: in the summary
     rows = frame.attrs.get("rows")
     if rows is not None and len(rows) == len(frame):
         shown.index = pd.Index(rows, name="row")
@@ -81,11 +81,13 @@ def _show_records(frame: pd.DataFrame, schema: Schema) -> None:
     st.dataframe(summary, hide_index=True, key=f"records_summary_{schema.name}",
                  height=35 * (len(summary) + 1) + 3,              # every column, no scrolling
                  column_config={"column": st.column_config.TextColumn(width="medium"),
+                                "header": st.column_config.TextColumn("CSV header",
+                                                                      width="small"),
                                 "kind": small, "count": small, "missing": small,
                                 "min": small, "median": small, "max": small,
                                 "values": st.column_config.TextColumn(width="medium")},
-                 column_order=["column", "kind", "count", "missing", "min", "median", "max",
-                               "values"])
+                 column_order=["column", "header", "kind", "count", "missing", "min", "median",
+                               "max", "values"])
 
 
 def render() -> None:
@@ -97,9 +99,12 @@ def render() -> None:
     st.caption(schema.description)
     with st.expander(f"Columns of the '{schema_name}' schema"):
         st.dataframe(_columns_table(schema), hide_index=True, key="records_columns")
-        st.caption("Rows are numbered as in a spreadsheet (the header is row 1). Columns not in "
-                   "the schema are ignored; identifiers absent from the file are filled with the "
-                   "row number.")
+        example = schema.column(schema.feature_names[0])
+        st.caption("The file's header row holds the CSV headers (as in the template); a "
+                   f"header may also be the meaning, e.g. '{example.title}' for "
+                   f"'{example.name}'. Rows are "
+                   "numbered as in a spreadsheet (the header is row 1). Columns not in the schema "
+                   "are ignored; identifiers absent from the file are filled with the row number.")
     st.download_button("Download the template CSV", data=template_csv(schema),
                        file_name=f"{schema_name}_template.csv", mime="text/csv",
                        key="records_template", icon=":material/download:")

@@ -2,17 +2,21 @@
 
 ``describe_in_words(explanation, top=3)`` returns two or three sentences: what the model said
 compared with the average patient, the inputs that pushed it there (value, unit, signed
-contribution), the largest input pushing the other way, and what the numbers are. Units come from
-:mod:`medcore.schemas`; the direction words follow the output (a higher survival is better, a
-higher risk is worse; the sentences only say higher/lower, never good/bad).
+contribution), the largest input pushing the other way, and what the numbers are. Names and units
+come from :mod:`medcore.schemas` (each column's clinical ``title``, never the data set's column
+name: "progesterone receptor", not "pgr"); the direction words follow the output (a higher
+survival is better, a higher risk is worse; the sentences only say higher/lower, never good/bad).
+``feature_label(name)`` gives the same title with its unit for labels on a page.
 """
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
 from medcore.explain.core import Explanation
 from medcore.explain.image import region_shares
-from medcore.schemas import SCHEMAS, Column
+from medcore.schemas import SCHEMAS, Column, Schema
 
 #: Binary inputs in words: name -> (phrase when 1, phrase when 0).
 BINARY_PHRASES: dict[str, tuple[str, str]] = {
@@ -22,7 +26,15 @@ BINARY_PHRASES: dict[str, tuple[str, str]] = {
     "ascites": ("ascites", "no ascites"),
     "hepato": ("hepatomegaly", "no hepatomegaly"),
     "spiders": ("spider angiomas", "no spider angiomas"),
+    "sex": ("male sex", "female sex"),           # pbc_rnn reads sex as 1 = male, 0 = female
 }
+
+#: Model inputs derived from a schema's columns (not columns themselves), e.g. pbc_rnn's clock.
+DERIVED_COLUMNS: dict[str, Column] = {c.name: c for c in (
+    Column("years_since_first_visit", "float", "years", title="Time since the first visit"),
+    Column("years_since_previous_visit", "float", "years",
+           title="Time since the previous visit"),
+)}
 
 #: What the numbers are, per ``Explanation.output_unit``.
 UNIT_NOTES: dict[str, str] = {
@@ -34,13 +46,36 @@ UNIT_NOTES: dict[str, str] = {
 }
 
 
-def _column(name: str) -> Column | None:
-    for schema in SCHEMAS.values():
+def schema_for(names: Sequence[str]) -> Schema | None:
+    """The schema sharing most columns with a model's feature ``names`` (``None`` if none does);
+    tells "age" at surgery (Rotterdam) from "age" at the first visit (PBC)."""
+    overlap = {s.name: len(set(names) & set(s.column_names)) for s in SCHEMAS.values()}
+    best = max(overlap, key=overlap.get)
+    return SCHEMAS[best] if overlap[best] else None
+
+
+def _column(name: str, schema: Schema | None = None) -> Column | None:
+    for candidate in ([schema] if schema is not None else []) + list(SCHEMAS.values()):
         try:
-            return schema.column(name)
+            return candidate.column(name)
         except KeyError:
             continue
-    return None
+    return DERIVED_COLUMNS.get(name)
+
+
+def _lower_first(title: str) -> str:
+    """``"Serum bilirubin"`` -> ``"serum bilirubin"``; acronyms stay (``"AST"``)."""
+    if len(title) > 1 and title[1].isupper():
+        return title
+    return title[:1].lower() + title[1:]
+
+
+def feature_label(name: str, schema: Schema | None = None) -> str:
+    """A model input's label for a reader, with its unit: ``"Progesterone receptor (fmol/l)"``
+    for ``pgr``; the name itself when no schema knows it. ``schema``: where to look first (e.g.
+    :func:`schema_for` of the model's feature names)."""
+    column = _column(name, schema)
+    return name if column is None else column.display_label
 
 
 def _number(value: float) -> str:
@@ -52,30 +87,31 @@ def _number(value: float) -> str:
     return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def describe_value(name: str, value: float, first: float | None = None) -> str:
-    """An input in words with its unit, e.g. ``"12 positive lymph nodes"``, ``"bili 3.2 mg/dl"``.
+def describe_value(name: str, value: float, first: float | None = None,
+                   schema: Schema | None = None) -> str:
+    """An input in words with its unit, e.g. ``"12 positive lymph nodes"``,
+    ``"serum bilirubin 3.2 mg/dl"``.
 
     ``first``: for a visit history, the first visit's value; a numeric input that changed reads
-    ``"serum bilirubin from 0.3 to 5.4 mg/dl"``.
+    ``"serum bilirubin from 0.3 to 5.4 mg/dl"``. ``schema``: the model's schema, looked in first
+    (PBC's ``age`` is the age at the first visit, Rotterdam's the age at surgery).
     """
     if name in BINARY_PHRASES:
         return BINARY_PHRASES[name][0 if float(value) >= 0.5 else 1]
-    column = _column(name)
+    column = _column(name, schema)
     changed = first is not None and _number(first) != _number(value)
     if column is None:
         return f"{name} {'from ' + _number(first) + ' to ' if changed else ''}{_number(value)}"
+    title = _lower_first(column.title or column.description or column.name)
     if column.unit == "count":
-        return f"{_number(value)} {column.description}"
+        return f"{_number(value)} {title}"
     if column.kind == "category" and column.categories:
         index = int(round(float(value)))
         if 0 <= index < len(column.categories):
             label = column.categories[index]
             unit = f" {column.unit}" if column.unit else ""
-            what = column.description.split("(")[0].replace(" category", "").strip()
-            return f"{what} {label}{unit}"
-    words = column.description.split()
-    label = column.description if 0 < len(words) <= 3 and not set("(:;") & set(
-        column.description) else column.name
+            return f"{title} {label}{unit}"
+    label = title
     unit = (f" {column.unit}" if column.unit and column.unit != "ratio" and " / " not in column.unit
             else "")
     if changed:
@@ -88,12 +124,14 @@ def describe_feature(explanation: Explanation, index: int) -> str:
     values over the real visits (sequence)."""
     e = explanation
     name = e.feature_names[index]
+    schema = schema_for(e.feature_names)
     if e.kind == "tabular":
-        return describe_value(name, e.values[index])
+        return describe_value(name, e.values[index], schema=schema)
     mask = e.extras.get("visit_mask")
     rows = np.flatnonzero(mask) if mask is not None else np.arange(len(e.values))
     rows = rows if rows.size else np.array([len(e.values) - 1])
-    return describe_value(name, e.values[rows[-1], index], first=e.values[rows[0], index])
+    return describe_value(name, e.values[rows[-1], index], first=e.values[rows[0], index],
+                          schema=schema)
 
 
 def format_contribution(value: float, unit: str) -> str:

@@ -17,7 +17,12 @@ Usage::
 
 Columns not in the schema are dropped (with a note in ``frame.attrs["notes"]``) so that an export
 holding extra columns (follow-up time, status, ...) loads; a misspelt required column is then
-reported as missing, with the closest name in the file. No TensorFlow and no Streamlit here.
+reported as missing, with the closest name in the file. Headers are the schema's column names
+(``pgr``), optionally with the unit (``pgr (fmol/l)``); the clinician's title
+(``Progesterone receptor`` or ``Progesterone receptor (fmol/l)``) is accepted too. Messages
+about a file name a column by its header, with the title in brackets (``'pgr' (Progesterone
+receptor, fmol/l)``); messages about a form's record by its form label. No TensorFlow and no
+Streamlit here.
 
 Inside: :mod:`medcore.records.text` (bytes -> text -> rows: encoding, delimiter),
 :mod:`medcore.records.checks` (cells -> typed columns, problems collected for one message) and
@@ -38,14 +43,14 @@ import pandas as pd
 
 from medcore.errors import DataValidationError
 from medcore.records.checks import (
-    MISSING_TOKENS, ROW_CONVENTION, Problems, names_text, number_text, rows_text,
+    MISSING_TOKENS, ROW_CONVENTION, Problems, column_text, names_text, number_text, rows_text,
     validate_columns,
 )
 from medcore.records.text import (
     DELIMITER_NAMES, DELIMITERS, MAX_BYTES, decode_text, normalise, read_bytes, sniff_delimiter,
     split_rows,
 )
-from medcore.schemas import SCHEMAS, Schema
+from medcore.schemas import SCHEMAS, Column, Schema
 
 __all__ = ["load_records", "validate_values", "out_of_range", "as_range", "template_csv",
            "example_values", "summarise", "get_schema", "rows_text", "decode_text",
@@ -152,6 +157,7 @@ def load_records(source: bytes | str | os.PathLike | BinaryIO, schema: Schema | 
                      + (" (a decimal comma in a comma-separated file splits a number in two: "
                         "use decimal points)" if delimiter == "," else ""))
     mapping, extra = _map_header(header, schema, problems)
+    problems.headers = {target: header[i] for i, target in mapping.items()}
     if not body:
         raise DataValidationError(
             "the records file has a header but no records; expected at least one row under the "
@@ -167,15 +173,18 @@ def load_records(source: bytes | str | os.PathLike | BinaryIO, schema: Schema | 
     raw = pd.DataFrame(data, dtype=object)
     frame = validate_columns(raw, schema, rows, problems, received=received,
                              decimal_comma=delimiter != ",")
-    frame.attrs.update(rows=rows.tolist(), notes=notes, schema=schema.name)
+    frame.attrs.update(rows=rows.tolist(), notes=notes, schema=schema.name,
+                       headers=dict(problems.headers))
     return frame
 
 
 def _map_header(header: list[str], schema: Schema,
                 problems: Problems) -> tuple[dict[int, str], list[str]]:
-    """Header cell index -> schema column (names match loosely, with or without the unit),
-    and the header names not in the schema; reports repeated and missing columns."""
-    by_name = {normalise(c.label): c.name for c in schema.columns}   # "age (years)" too
+    """Header cell index -> schema column (names match loosely, with or without the unit, and
+    titles too), and the header names not in the schema; reports repeated and missing columns."""
+    by_name = {normalise(alias): c.name for c in schema.columns   # titles first: names win
+               for alias in (c.title, c.display_label) if alias}
+    by_name.update({normalise(c.label): c.name for c in schema.columns})   # "age (years)" too
     by_name.update({normalise(c.name): c.name for c in schema.columns})
     mapping: dict[int, str] = {}
     repeated, extra = [], []
@@ -203,9 +212,10 @@ def _missing_text(missing: list[str], extra: list[str], schema: Schema, header: 
         if close:
             found = next(e for e in extra if normalise(e) == close[0])
             hints.append(f"{name!r} (the file has {found!r})")
+    shown = [column_text(schema.column(name)) for name in missing]
     text = (f"missing required column{'s' if len(missing) > 1 else ''} "
             f"({len(missing)} of {sum(c.required for c in schema.columns)}): "
-            f"{names_text(missing)}")
+            f"{', '.join(shown[:8])}" + (f" and {len(shown) - 8} more" if len(shown) > 8 else ""))
     if hints:
         text += f"; close names in the file: {'; '.join(hints[:6])} (rename them)"
     others = [s for s in SCHEMAS.values() if s.name != schema.name]
@@ -252,13 +262,16 @@ def validate_values(values: Mapping[str, Any], schema: Schema | str) -> pd.DataF
     missing = [c.name for c in schema.columns
                if c.required and c.kind != "id" and c.name not in values]
     if missing:
-        problems.add(f"missing fields: {names_text(missing)}; expected a value for each")
+        shown = [f"{n!r} ({schema.column(n).display_label})" for n in missing]
+        problems.add(f"missing fields: {', '.join(shown)}; expected a value for each")
     raw = pd.DataFrame({k: pd.Series([int(v) if isinstance(v, (bool, np.bool_)) else v],
                                      dtype=object)
                         for k, v in values.items() if k in schema.column_names})
     if raw.empty:
         raw = pd.DataFrame(index=range(1))
-    return validate_columns(raw, schema, np.array([1]), problems, received="The record")
+    frame = validate_columns(raw, schema, np.array([1]), problems, received="The record")
+    frame.attrs["schema"] = schema.name
+    return frame
 
 
 def as_range(limits: Sequence[float] | Mapping[str, float]) -> tuple[float, float]:
@@ -270,7 +283,8 @@ def as_range(limits: Sequence[float] | Mapping[str, float]) -> tuple[float, floa
 
 
 def out_of_range(frame: pd.DataFrame,
-                 ranges: Mapping[str, Sequence[float] | Mapping[str, float]]) -> list[str]:
+                 ranges: Mapping[str, Sequence[float] | Mapping[str, float]], *,
+                 schema: Schema | str | None = None) -> list[str]:
     """Readable warnings for values outside a model's TRAINING range (flagged, not refused).
 
     Parameters
@@ -280,6 +294,11 @@ def out_of_range(frame: pd.DataFrame,
     ranges : mapping of column name -> (low, high) or {"min": low, "max": high, ...}
         From the model card (e.g. ``card["input_contract"]["training_ranges"]``); columns absent
         from ``frame`` or not numeric there (categories) are skipped, missing values ignored.
+    schema : Schema or str, optional
+        Names the columns in the warnings; by default ``frame.attrs["schema"]``, else the schema
+        holding all of the frame's columns. One record reads ``"Age at surgery (years) = 90 is
+        above ..."``; several ``"'age' (Age at surgery, years): 3 value(s) outside ..."`` (the
+        header, as in the error messages of :func:`load_records`).
 
     Returns
     -------
@@ -290,6 +309,8 @@ def out_of_range(frame: pd.DataFrame,
     if rows is None or len(rows) != len(frame):
         rows = list(range(1, len(frame) + 1))
     word = "row" if "rows" in frame.attrs else "record"
+    known = _schema_of(frame, schema)
+    headers = frame.attrs.get("headers") or {}
     warnings = []
     for name in [c for c in frame.columns if c in ranges]:     # in the frame's column order
         low, high = as_range(ranges[name])
@@ -300,16 +321,36 @@ def out_of_range(frame: pd.DataFrame,
         if not outside.any():
             continue
         span = f"the training range {number_text(low)} to {number_text(high)}"
+        column = _find_column(known, name)
         if len(frame) == 1:
             side = "below" if values[0] < low else "above"
-            warnings.append(f"{name} = {number_text(values[0])} is {side} {span}: the model saw "
-                            "no such patients, so treat its output with extra caution")
+            label = name if column is None else column.display_label
+            warnings.append(f"{label} = {number_text(values[0])} is {side} {span}: the model "
+                            "saw no such patients, so treat its output with extra caution")
         else:
             shown = [number_text(v) for v in values[outside][:6]]
-            warnings.append(f"{name}: {int(outside.sum())} value(s) outside {span} in "
+            label = name if column is None else column_text(column, headers.get(name))
+            warnings.append(f"{label}: {int(outside.sum())} value(s) outside {span} in "
                             f"{rows_text(np.asarray(rows)[outside].tolist(), word=word)} "
                             f"({', '.join(shown)}{', ...' if outside.sum() > 6 else ''})")
     return warnings
+
+
+def _schema_of(frame: pd.DataFrame, schema: Schema | str | None) -> Schema | None:
+    """The schema of validated records: given, in ``frame.attrs``, or holding all its columns."""
+    if schema is not None:
+        return get_schema(schema)
+    if frame.attrs.get("schema") in SCHEMAS:
+        return SCHEMAS[frame.attrs["schema"]]
+    names = set(frame.columns)
+    return next((s for s in SCHEMAS.values() if names <= set(s.column_names)), None)
+
+
+def _find_column(schema: Schema | None, name: str) -> Column | None:
+    try:
+        return None if schema is None else schema.column(name)
+    except KeyError:
+        return None
 
 
 def summarise(frame: pd.DataFrame, schema: Schema | str) -> pd.DataFrame:
@@ -317,7 +358,8 @@ def summarise(frame: pd.DataFrame, schema: Schema | str) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame, one row per schema column: ``column`` (name with unit), ``kind``, ``count``
+    DataFrame, one row per schema column: ``column`` (the clinician's label with unit, see
+    :attr:`~medcore.schemas.Column.display_label`), ``header`` (the CSV header), ``kind``, ``count``
     (filled cells), ``missing``, ``values`` (counts per category / 0-1 value, or the number of
     distinct identifiers) and ``min``, ``median``, ``max`` (numeric columns).
     """
@@ -325,7 +367,8 @@ def summarise(frame: pd.DataFrame, schema: Schema | str) -> pd.DataFrame:
     rows = []
     for column in schema.columns:
         values = frame[column.name]
-        row = {"column": column.label, "kind": column.kind, "count": int(values.notna().sum()),
+        row = {"column": column.display_label, "header": column.name, "kind": column.kind,
+               "count": int(values.notna().sum()),
                "missing": int(values.isna().sum()), "values": "", "min": np.nan,
                "median": np.nan, "max": np.nan}
         if column.kind == "id":

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from medcore.errors import DataValidationError
+from medcore.records.text import normalise
 from medcore.schemas import Column, Schema
 
 #: Cell texts read as "missing" (compared case-insensitively after stripping blanks).
@@ -55,11 +56,38 @@ def range_text(column: Column) -> str:
     return f"at most {number_text(high)}"
 
 
+def column_text(column: Column, header: str | None = None) -> str:
+    """How a message names a column of a FILE: the header to look for, then what it is.
+
+    ``"'pgr' (Progesterone receptor, fmol/l)"``; the bracket is left out where it adds nothing
+    (``"'sex'"``), and the unit where the header already holds it. ``header``: the header as
+    written in the file (default: the column name, as in the template).
+    """
+    header = column.name if header is None else header
+    parts = [] if normalise(column.title) in ("", normalise(header)) else [column.title]
+    if column.shown_unit and column.shown_unit.lower() not in header.lower():
+        parts.append(column.shown_unit)
+    return f"{header!r}" + (f" ({', '.join(parts)})" if parts else "")
+
+
 class Problems:
-    """Collects problems; ``raise_if_any`` raises them all in one message."""
+    """Collects problems; ``raise_if_any`` raises them all in one message.
+
+    ``single``: one record from a form, whose columns messages name by their form label
+    (:attr:`~medcore.schemas.Column.display_label`); otherwise a file, whose columns messages
+    name by header (see :func:`column_text`); ``headers`` maps column names to the headers
+    actually found in the file.
+    """
 
     def __init__(self, schema: Schema, single: bool = False):
         self.schema, self.single, self.lines = schema, single, []
+        self.headers: dict[str, str] = {}
+
+    def name(self, column: Column) -> str:
+        """The column as this message's reader knows it: form label or file header."""
+        if self.single:
+            return column.display_label
+        return column_text(column, self.headers.get(column.name))
 
     def add(self, text: str) -> None:
         self.lines.append(text)
@@ -99,7 +127,7 @@ def texts(cells: pd.Series) -> pd.Series:
 def check_column(column: Column, cells: pd.Series, rows: np.ndarray,
                  problems: Problems, decimal_comma: bool) -> pd.Series:
     """Convert one column of raw cells (str or numbers) to its kind; report what does not fit."""
-    label = f"'{column.label}'"
+    label = problems.name(column)
     text = texts(cells)
     missing = np.fromiter((len(t) <= 4 and t.lower() in MISSING_TOKENS for t in text),
                           dtype=bool, count=len(text))
@@ -154,7 +182,7 @@ def to_numbers(text: pd.Series, decimal_comma: bool) -> pd.Series:
 def check_numbers(column: Column, values: pd.Series, good: np.ndarray, rows: np.ndarray,
                   problems: Problems) -> None:
     """Whole numbers for ``int``, the plausible range, and the allowed ``levels``."""
-    label = f"'{column.label}'"
+    label = problems.name(column)
     array = values.to_numpy()
     if column.kind == "int":
         fraction = good & (np.abs(array - np.round(array)) > 1e-9)
@@ -193,7 +221,7 @@ def check_category(column: Column, text: pd.Series, missing: np.ndarray, rows: n
     if bad.any():
         allowed = ", ".join(repr(c) for c in column.categories)
         extra = " or a size in mm" if column.bins else ""
-        problems.add(f"'{column.label}': not an allowed category "
+        problems.add(f"{problems.name(column)}: not an allowed category "
                      f"{problems.at(rows[bad], text[bad].tolist())}; expected one of "
                      f"{allowed}{extra}")
     return values
@@ -230,7 +258,7 @@ def check_per_patient(schema: Schema, frame: pd.DataFrame, present: set[str],
             continue
         varies = frame.groupby(key, dropna=True)[name].transform("nunique").to_numpy() > 1
         if varies.any():
-            problems.add(f"'{schema.column(name).label}' differs between rows of the same "
+            problems.add(f"{problems.name(schema.column(name))} differs between rows of the same "
                          f"patient (same '{key}') {problems.at(rows[varies])}; expected one value "
                          "per patient. Correct it, or give different patients different ids")
 

@@ -28,7 +28,9 @@ def test_wdbc_form_has_three_tabs_and_returns_defaults():
     assert not at.exception
     assert [t.label for t in at.tabs] == ["mean", "standard error", "worst"]
     assert len(at.number_input) == 30
-    assert at.number_input(key="t_mean radius").label == "mean radius (px)"
+    assert at.number_input(key="t_mean radius").label == "Radius (px)"       # the tab says mean
+    assert at.number_input(key="t_worst smoothness").label == "Smoothness"
+    assert "CSV column: `mean radius`." in at.number_input(key="t_mean radius").help
     at.button(key="t_submit").click().run()
     assert not at.exception
     values = at.session_state["values"]
@@ -42,7 +44,13 @@ def test_rotterdam_form_flags_training_range_and_maps_types():
     at.checkbox(key="t_hormon").check()
     at.button(key="t_submit").click().run()
     assert not at.exception and not at.error
-    assert any("age = 90 is above the training range 21 to 80" in w.value for w in at.warning)
+    assert at.checkbox(key="t_hormon").label == "Hormone therapy"
+    assert at.checkbox(key="t_meno").label == "Post-menopausal"
+    assert at.number_input(key="t_pgr").label == "Progesterone receptor (fmol/l)"
+    assert at.number_input(key="t_nodes").label == "Positive lymph nodes"
+    assert at.selectbox(key="t_size").label == "Tumour size (mm)"
+    assert any("Age at surgery (years) = 90 is above the training range 21 to 80" in w.value
+               for w in at.warning)
     values = at.session_state["values"]
     assert values["hormon"] == 1 and values["size"] == "20-50" and values["age"] == 90.0
 
@@ -52,7 +60,7 @@ def test_missing_required_value_shows_error_and_returns_none():
     assert not at.exception
     at.button(key="t_submit").click().run()
     assert not at.exception
-    assert at.error and "'bili (mg/dl)': no value" in at.error[0].value
+    assert at.error and "Serum bilirubin (mg/dl): no value" in at.error[0].value
     assert "values" not in at.session_state
     # allow_missing binaries are selectboxes with "unknown"; edema offers its three levels only
     assert at.selectbox(key="t_edema").options == ["0.0", "0.5", "1.0"]
@@ -66,8 +74,8 @@ def test_card_style_ranges_in_help_and_warnings():
     at.button(key="t_submit").click().run()
     assert not at.exception and not at.error
     assert [w.value for w in at.warning] == [
-        "age = 19 is below the training range 21 to 80: the model saw no such patients, so "
-        "treat its output with extra caution"]
+        "Age at surgery (years) = 19 is below the training range 21 to 80: the model saw no "
+        "such patients, so treat its output with extra caution"]
 
 
 def test_impossible_default_starts_empty_instead_of_raising():
@@ -76,7 +84,7 @@ def test_impossible_default_starts_empty_instead_of_raising():
     assert at.number_input(key="t_age").value is None
     at.button(key="t_submit").click().run()
     assert not at.exception
-    assert "'age (years)': no value; expected one" in at.error[0].value
+    assert "Age at surgery (years): no value; expected one" in at.error[0].value
 
 
 def test_explicit_groups_become_tabs_and_ungrouped_columns_go_to_other():
@@ -95,6 +103,8 @@ def test_explicit_groups_become_tabs_and_ungrouped_columns_go_to_other():
     at = AppTest.from_function(script, default_timeout=30).run()
     assert not at.exception
     assert [t.label for t in at.tabs] == ["labs", "other"]
+    assert at.number_input(key="p_bili").label == "Serum bilirubin (mg/dl)"
+    assert at.number_input(key="p_ast").label == "Aspartate aminotransferase (U/ml)"
     at.selectbox(key="p_ascites").set_value("unknown")
     at.button(key="p_submit").click().run()
     values = at.session_state["values"]

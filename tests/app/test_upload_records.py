@@ -73,11 +73,13 @@ def test_good_then_bad_csv_keeps_the_good_records(app):
     assert isinstance(records, pd.DataFrame) and len(records) == 4
     assert records["age"].tolist() == [40.0, 41.0, 42.0, 43.0]
     assert any("4 records from patients.csv" in s.value for s in app.success)
-    table = _frame_with(app, "age (years)")
-    assert "age (years)" in table.columns and list(table.index) == [2, 3, 4, 5]
-    summary = _frame_with(app, "median")
-    assert summary.set_index("column").loc["age (years)", "median"] == 41.5
-    assert "20-50: 4" in summary.set_index("column").loc["size (mm)", "values"]
+    table = _frame_with(app, "Age at surgery (years)")
+    assert "Progesterone receptor (fmol/l)" in table.columns and "Hormone therapy" in table.columns
+    assert list(table.index) == [2, 3, 4, 5]
+    summary = _frame_with(app, "median").set_index("column")
+    assert summary.loc["Age at surgery (years)", "median"] == 41.5
+    assert summary.loc["Age at surgery (years)", "header"] == "age"
+    assert "20-50: 4" in summary.loc["Tumour size (mm)", "values"]
 
     # BOM + semicolons, impossible values -> one error, no exception, earlier records stay
     app.file_uploader(key="records_file").set_value(("bad.csv", b"\xef\xbb\xbf" + BAD,
@@ -85,10 +87,11 @@ def test_good_then_bad_csv_keeps_the_good_records(app):
     assert not app.exception
     assert len(_records_errors(app)) == 1
     message = _records_errors(app)[0]
-    assert "'age (years)': outside the plausible range 18 to 100 in row 2" in message
-    assert "'nodes (count)': outside the plausible range 0 to 60" in message
+    assert ("'age' (Age at surgery, years): outside the plausible range 18 to 100 in row 2"
+            in message)
+    assert "'nodes' (Positive lymph nodes): outside the plausible range 0 to 60" in message
     assert app.session_state[state.RECORDS]["rotterdam"]["age"].tolist()[0] == 40.0
-    assert _frame_with(app, "age (years)").shape[0] == 4
+    assert _frame_with(app, "Age at surgery (years)").shape[0] == 4
 
 
 def test_empty_file_and_wrong_schema(app):
