@@ -10,11 +10,13 @@ biomarker cell)::
 DeepExplainer (DeepLIFT rescale rule, exact by construction), small but not zero for
 GradientExplainer (expected gradients is a Monte-Carlo estimate). It is stored, never hidden.
 
-No TensorFlow here.
+:class:`ShapExplainer` is what the tabular, image and sequence explainers share: their labels,
+running shap quietly, and assembling an :class:`Explanation`. No TensorFlow here.
 """
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,6 +154,57 @@ def scalar_output(model: Any, x: np.ndarray) -> np.ndarray:
     """Model outputs for a batch as a 1-d float64 array, shape ``(n,)``."""
     out = np.asarray(model(x, training=False), dtype=np.float64)
     return out.reshape(len(x), -1)[:, 0]
+
+
+class ShapExplainer:
+    """Base of the three explainers: parameters, shap values, :class:`Explanation` assembly.
+
+    Subclasses set ``kind`` and, in ``fit``, ``explainer_`` (the shap explainer) and
+    ``method_label_`` (copied into every explanation's ``method``).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Single input, single output whose first column is explained.
+    model_name, output_name, output_unit : str
+        Labels copied into every :class:`Explanation`.
+    nsamples, seed : int
+        Expected-gradients samples per explanation and their seed (deterministic explanations).
+    """
+
+    kind: str = ""
+
+    def __init__(self, model: Any, *, model_name: str = "", output_name: str = "model output",
+                 output_unit: str = "", nsamples: int = 200, seed: int = 0) -> None:
+        self.model = model
+        self.model_name = model_name
+        self.output_name = output_name
+        self.output_unit = output_unit
+        self.nsamples = nsamples
+        self.seed = seed
+
+    def _shap_values(self, x: np.ndarray, **kwargs: Any) -> np.ndarray:
+        """``explainer_.shap_values(x, **kwargs)`` for the first output column, warnings
+        silenced, as float64 of shape ``x.shape``."""
+        with warnings.catch_warnings(action="ignore"):
+            values = self.explainer_.shap_values(x, **kwargs)
+        values = np.asarray(values[0] if isinstance(values, list) else values, dtype=np.float64)
+        return values.reshape(x.shape + (-1,))[..., 0]
+
+    def _expected_gradients(self, x: np.ndarray) -> np.ndarray:
+        """GradientExplainer values with this explainer's ``nsamples`` and ``seed``."""
+        return self._shap_values(x, nsamples=self.nsamples, rseed=self.seed)
+
+    def _explanation(self, attributions: np.ndarray, output: float, base_value: float,
+                     values: np.ndarray, feature_names: tuple[str, ...] = (),
+                     extras: dict[str, Any] | None = None) -> Explanation:
+        """The :class:`Explanation` with this explainer's labels and the additivity residual."""
+        return Explanation(
+            attributions=attributions, base_value=base_value, output=output,
+            feature_names=feature_names, values=values, method=self.method_label_,
+            kind=self.kind, model_name=self.model_name, output_name=self.output_name,
+            output_unit=self.output_unit,
+            residual=residual_of(output, base_value, attributions), extras=extras or {})
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from medcore.explain.core import Explanation, as_batch, residual_of, scalar_output
+from medcore.explain.core import Explanation, ShapExplainer, as_batch, scalar_output
 
 
-class ImageExplainer:
+class ImageExplainer(ShapExplainer):
     """SHAP (expected gradients) + Grad-CAM for a Keras model on ``(n, rows, columns, channels)``.
 
     Parameters
@@ -40,15 +40,13 @@ class ImageExplainer:
     explainer_ : shap.GradientExplainer
     """
 
+    kind = "image"
+
     def __init__(self, model: Any, *, model_name: str = "", output_name: str = "model output",
                  output_unit: str = "probability", nsamples: int = 200, seed: int = 0,
                  with_grad_cam: bool = True) -> None:
-        self.model = model
-        self.model_name = model_name
-        self.output_name = output_name
-        self.output_unit = output_unit
-        self.nsamples = nsamples
-        self.seed = seed
+        super().__init__(model, model_name=model_name, output_name=output_name,
+                         output_unit=output_unit, nsamples=nsamples, seed=seed)
         self.with_grad_cam = with_grad_cam
 
     def fit(self, background: np.ndarray) -> ImageExplainer:
@@ -66,22 +64,17 @@ class ImageExplainer:
             raise ValueError(f"The background has shape {background.shape}; expected a batch of "
                              "images (n, rows, columns, channels) in the model's input units.")
         self.background_ = background
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(action="ignore"):
             self.explainer_ = shap.GradientExplainer(self.model, background,
                                                      batch_size=self.nsamples)
         self.base_value_ = float(scalar_output(self.model, background).mean())
+        self.method_label_ = f"shap.GradientExplainer (nsamples={self.nsamples})"
         return self
 
     def attributions(self, images: np.ndarray) -> np.ndarray:
         """Per-pixel SHAP values for a batch, shape ``(n, rows, columns)`` (channels summed)."""
         images = as_batch(images, 3, "image (rows, columns, channels)")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            values = self.explainer_.shap_values(images, nsamples=self.nsamples, rseed=self.seed)
-        values = np.asarray(values[0] if isinstance(values, list) else values, dtype=np.float64)
-        values = values.reshape(images.shape + (-1,))[..., 0]
-        return values.sum(axis=-1)
+        return self._expected_gradients(images).sum(axis=-1)
 
     def grad_cam(self, images: np.ndarray) -> np.ndarray | None:
         """Grad-CAM maps ``(n, rows, columns)`` in [0, 1], or None when unavailable."""
@@ -102,13 +95,8 @@ class ImageExplainer:
         cam = self.grad_cam(image)
         if cam is not None:
             extras["grad_cam"] = cam[0]
-        return Explanation(
-            attributions=attributions, base_value=self.base_value_, output=output,
-            feature_names=(), values=image[0].mean(axis=-1).astype(np.float64),
-            method=f"shap.GradientExplainer (nsamples={self.nsamples})", kind="image",
-            model_name=self.model_name, output_name=self.output_name,
-            output_unit=self.output_unit,
-            residual=residual_of(output, self.base_value_, attributions), extras=extras)
+        return self._explanation(attributions, output, self.base_value_,
+                                 image[0].mean(axis=-1).astype(np.float64), extras=extras)
 
 
 def region_shares(attributions: np.ndarray) -> dict[str, float]:

@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from medcore.explain.core import (_single, Explanation, GlobalExplanation, as_batch, residual_of,
+from medcore.explain.core import (_single, Explanation, GlobalExplanation, ShapExplainer, as_batch,
                                   scalar_output)
 
 
@@ -52,7 +52,7 @@ def visit_mask(sequence: np.ndarray, mask_value: float = 0.0) -> np.ndarray:
     return np.any(np.asarray(sequence) != mask_value, axis=-1)
 
 
-class SequenceExplainer:
+class SequenceExplainer(ShapExplainer):
     """Expected-gradients SHAP for a Keras model on ``(n, visits, n_features)`` sequences.
 
     Parameters
@@ -78,18 +78,16 @@ class SequenceExplainer:
     explainer_ : shap.GradientExplainer
     """
 
+    kind = "sequence"
+
     def __init__(self, model: Any, *, feature_names: Sequence[str], mask_value: float = 0.0,
                  model_name: str = "", output_name: str = "model output",
                  output_unit: str = "", nsamples: int = 200, seed: int = 0,
                  time_feature: str | None = None) -> None:
-        self.model = model
+        super().__init__(model, model_name=model_name, output_name=output_name,
+                         output_unit=output_unit, nsamples=nsamples, seed=seed)
         self.feature_names = tuple(feature_names)
         self.mask_value = mask_value
-        self.model_name = model_name
-        self.output_name = output_name
-        self.output_unit = output_unit
-        self.nsamples = nsamples
-        self.seed = seed
         self.time_feature = time_feature
 
     def fit(self, background: np.ndarray) -> SequenceExplainer:
@@ -108,10 +106,11 @@ class SequenceExplainer:
                              f"{len(self.feature_names)}) padded with {self.mask_value}.")
         self.background_ = background
         self.fixed_model_ = _fixed_length(self.model, background.shape[1])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(action="ignore"):
             self.explainer_ = shap.GradientExplainer(self.fixed_model_, background,
                                                      batch_size=self.nsamples)
+        self.method_label_ = (f"shap.GradientExplainer (nsamples={self.nsamples}, "
+                              "visit-aligned background)")
         return self
 
     def aligned_background(self, sequence: np.ndarray) -> np.ndarray:
@@ -154,24 +153,15 @@ class SequenceExplainer:
         # gradient function (building a new explainer per patient would retrace it).
         self.explainer_.explainer.data = [aligned]
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                values = self.explainer_.shap_values(x, nsamples=self.nsamples, rseed=self.seed)
+            attributions = self._expected_gradients(x)[0]
         finally:
             self.explainer_.explainer.data = [self.background_]
-        values = np.asarray(values[0] if isinstance(values, list) else values, dtype=np.float64)
-        attributions = values.reshape(x.shape + (-1,))[0, ..., 0]
         present = visit_mask(x[0], self.mask_value)
         attributions[~present] = 0.0
         base = float(scalar_output(self.model, aligned).mean())
         output = float(scalar_output(self.model, x)[0])
-        return Explanation(
-            attributions=attributions, base_value=base, output=output,
-            feature_names=self.feature_names, values=x[0].astype(np.float64),
-            method=f"shap.GradientExplainer (nsamples={self.nsamples}, visit-aligned background)",
-            kind="sequence", model_name=self.model_name, output_name=self.output_name,
-            output_unit=self.output_unit, residual=residual_of(output, base, attributions),
-            extras=self._extras(x[0], present))
+        return self._explanation(attributions, output, base, x[0].astype(np.float64),
+                                 self.feature_names, self._extras(x[0], present))
 
     def _extras(self, x: np.ndarray, present: np.ndarray) -> dict:
         extras: dict = {"visit_mask": present}

@@ -25,13 +25,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from medcore.explain.core import (_single, Explanation, GlobalExplanation, as_batch, residual_of,
+from medcore.explain.core import (_single, Explanation, GlobalExplanation, ShapExplainer, as_batch,
                                   scalar_output)
 
 METHODS = ("deep", "gradient")
 
 
-class TabularExplainer:
+class TabularExplainer(ShapExplainer):
     """SHAP explainer for a Keras model taking ``(n, n_features)`` raw-unit inputs.
 
     Parameters
@@ -57,17 +57,15 @@ class TabularExplainer:
     explainer_ : shap explainer
     """
 
+    kind = "tabular"
+
     def __init__(self, model: Any, *, feature_names: Sequence[str], method: str = "deep",
                  model_name: str = "", output_name: str = "model output",
                  output_unit: str = "", nsamples: int = 200, seed: int = 0) -> None:
-        self.model = model
+        super().__init__(model, model_name=model_name, output_name=output_name,
+                         output_unit=output_unit, nsamples=nsamples, seed=seed)
         self.feature_names = tuple(feature_names)
         self.method = method
-        self.model_name = model_name
-        self.output_name = output_name
-        self.output_unit = output_unit
-        self.nsamples = nsamples
-        self.seed = seed
 
     def fit(self, background: np.ndarray) -> TabularExplainer:
         """Build the SHAP explainer on ``background`` (training inputs, raw units).
@@ -88,8 +86,7 @@ class TabularExplainer:
                 f"{len(self.feature_names)}) for the {len(self.feature_names)} feature names. "
                 "Pass training rows in the model's feature order.")
         self.background_ = background
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(action="ignore"):
             if self.method == "deep":
                 _register_deep_handlers()
                 self.explainer_ = shap.DeepExplainer(self.model, background)
@@ -107,26 +104,17 @@ class TabularExplainer:
         if X.shape[1] != len(self.feature_names):
             raise ValueError(f"Expected {len(self.feature_names)} features per row, got "
                              f"{X.shape[1]}. Pass the columns in the model's feature order.")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if self.method == "deep":
-                values = self.explainer_.shap_values(X, check_additivity=False)
-            else:
-                values = self.explainer_.shap_values(X, nsamples=self.nsamples, rseed=self.seed)
-        values = np.asarray(values[0] if isinstance(values, list) else values, dtype=np.float64)
-        return values.reshape(X.shape[0], X.shape[1], -1)[:, :, 0]
+        if self.method == "deep":
+            return self._shap_values(X, check_additivity=False)
+        return self._expected_gradients(X)
 
     def explain(self, x: np.ndarray) -> Explanation:
         """Explain one row, shape ``(n_features,)`` or ``(1, n_features)``."""
         x = as_batch(x, 1, "row of features")[:1]
         attributions = self.attributions(x)[0]
         output = float(scalar_output(self.model, x)[0])
-        return Explanation(
-            attributions=attributions, base_value=self.base_value_, output=output,
-            feature_names=self.feature_names, values=x[0].astype(np.float64),
-            method=self.method_label_, kind="tabular", model_name=self.model_name,
-            output_name=self.output_name, output_unit=self.output_unit,
-            residual=residual_of(output, self.base_value_, attributions))
+        return self._explanation(attributions, output, self.base_value_,
+                                 x[0].astype(np.float64), self.feature_names)
 
     def explain_global(self, X: np.ndarray) -> GlobalExplanation:
         """Attributions for many rows (a test-set sample): the data of the global plots."""
