@@ -66,6 +66,8 @@ def page(chromium, dashboard) -> Iterator[object]:
 def shoot() -> Callable[[object, str], Path]:
     """``shoot(page, name)`` saves a full-page screenshot and prints its path."""
     folder = screenshot_dir()
+    for stale in folder.glob("FAILED_*.png"):  # from an earlier run
+        stale.unlink()
     copy_to_docs = os.environ.get("MEDCORE_UPDATE_DOCS_SCREENSHOTS") == "1"
 
     def save(tab, name: str) -> Path:
@@ -107,6 +109,12 @@ def _screenshot_on_failure(request, shoot):
     yield
     if getattr(request.node, "browser_call_failed", False) and "page" in request.fixturenames:
         try:
-            shoot(request.getfixturevalue("page"), f"FAILED_{request.node.name}")
+            tab = request.getfixturevalue("page")
+            shoot(tab, f"FAILED_{request.node.name}")
+            errors = launcher.page_errors(tab)
+            if errors:
+                server = request.getfixturevalue("dashboard")
+                print(f"Streamlit exception on the page: {errors}\n"
+                      f"Server log:\n{server.log_tail(80)}")
         except Exception as exc:  # noqa: BLE001 - the failure itself is what the report shows
             print(f"no failure screenshot: {exc}")

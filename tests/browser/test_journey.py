@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from medcore.benchmarks import browser as launcher
+from medcore.schemas import ROTTERDAM
 
 pytestmark = pytest.mark.browser
 
@@ -110,8 +111,9 @@ def open_tab(page, name: str):
 def test_survival_form_gives_a_curve_and_the_5_year_figure(page, dashboard, shoot):
     launcher.open_page(page, "Survival", SLOW_MS)
     panel = open_tab(page, "Breast cancer: recurrence-free survival")
-    panel.get_by_role("spinbutton", name="age (years)", exact=True).fill("62")
-    panel.get_by_role("spinbutton", name="nodes (count)", exact=True).fill("6")
+    for column, value in (("age", "62"), ("nodes", "6")):
+        label = ROTTERDAM.column(column).display_label  # what the form shows
+        panel.get_by_role("spinbutton", name=label, exact=True).fill(value)
     submit = panel.get_by_role("button", name="Predict survival")
     launcher.act_and_wait(page, submit.click, SLOW_MS)
     five_years = launcher.metric_value(page, "Recurrence-free at 5 years", SLOW_MS)
