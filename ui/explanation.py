@@ -177,6 +177,7 @@ def _sequence(explanation: Any) -> None:
 
 
 def _global_section(name: str, target: str) -> None:
+    from medcore.explain.words import feature_label, schema_for
     from medcore.plots.explanation import beeswarm, dependence, mean_abs_bar
 
     if not st.toggle("Show the global explanation (test split sample, computed once)",
@@ -187,8 +188,10 @@ def _global_section(name: str, target: str) -> None:
     st.plotly_chart(mean_abs_bar(g), key=f"bar_{name}")
     st.plotly_chart(beeswarm(g), key=f"beeswarm_{name}")
     order = list(np.argsort(-g.mean_abs))
+    schema = schema_for(g.feature_names)
     feature = st.selectbox("Dependence plot for", [g.feature_names[i] for i in order],
-                           key=f"dependence_{name}")
+                           key=f"dependence_{name}",
+                           format_func=lambda n: feature_label(n, schema))
     st.plotly_chart(dependence(g, feature), key=f"dependence_chart_{name}")
 
 

@@ -14,6 +14,7 @@ from medcore.datasets.pbc import DAYS_PER_YEAR, check_visit_sequences
 from medcore.errors import MedcoreError
 from medcore.models import pbc_rnn
 from medcore.plots import sequences as plots
+from medcore.schemas import PBC_VISITS
 from ui import common, state
 
 MODEL = pbc_rnn.NAME
@@ -125,6 +126,7 @@ def render() -> None:
                     key="pbc_trajectories", width="stretch")
     with st.expander("Visits used"):
         st.dataframe(history.drop(columns=["futime", "status", "event", "time_from_visit"],
-                                  errors="ignore"), hide_index=True, key="pbc_visits_table")
+                                  errors="ignore"), hide_index=True, key="pbc_visits_table",
+                     column_config=PBC_VISITS.display_labels)
     common.model_card_expander(MODEL)
     common.disclaimer()

@@ -145,7 +145,8 @@ def _score_csv(predictor) -> None:
     for warning in out_of_range(records, model.numeric_training_ranges(predictor.card)):
         st.warning(warning, icon=":material/warning:")
     scored = model.score_records(predictor, records)
-    st.dataframe(scored, hide_index=True, key="rfs_scored_table")
+    st.dataframe(scored, hide_index=True, key="rfs_scored_table",
+                 column_config=ROTTERDAM.display_labels)     # clinical titles on screen
     st.download_button("Download the scores (CSV)", data=scored.to_csv(index=False).encode(),
                        file_name="recurrence_free_survival.csv", mime="text/csv",
                        key="rfs_scored_download")

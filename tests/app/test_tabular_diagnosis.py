@@ -62,7 +62,8 @@ def test_form_submit_shows_probability_and_stores_patient():
     patient = at.session_state[state.WDBC_PATIENT]
     assert list(patient.columns) == WDBC.feature_names and len(patient) == 1
     assert patient["worst area"].iloc[0] == 6000.0
-    assert any("worst area = 6000 is above the training range" in w.value for w in at.warning)
+    assert any("Worst area (px²) = 6000 is above the training range" in w.value
+               for w in at.warning)
     assert any("Research use only" in c.value for c in at.caption)
 
 
