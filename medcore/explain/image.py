@@ -31,7 +31,7 @@ class ImageExplainer(ShapExplainer):
     seed : int
         Seed of the sampling; explanations are deterministic for a given input.
     with_grad_cam : bool
-        Also compute Grad-CAM (``extras["grad_cam"]``) when ``medcore.explain.gradcam`` exists.
+        Also compute Grad-CAM (``extras["grad_cam"]``, :func:`medcore.explain.gradcam.grad_cam`).
 
     Attributes
     ----------
@@ -77,13 +77,11 @@ class ImageExplainer(ShapExplainer):
         return self._expected_gradients(images).sum(axis=-1)
 
     def grad_cam(self, images: np.ndarray) -> np.ndarray | None:
-        """Grad-CAM maps ``(n, rows, columns)`` in [0, 1], or None when unavailable."""
+        """Grad-CAM maps ``(n, rows, columns)`` in [0, 1], or None when ``with_grad_cam`` is off."""
         if not self.with_grad_cam:
             return None
-        try:
-            from medcore.explain.gradcam import grad_cam
-        except ImportError:
-            return None
+        from medcore.explain.gradcam import grad_cam
+
         return np.asarray(grad_cam(self.model, as_batch(images, 3, "image")), dtype=np.float64)
 
     def explain(self, image: np.ndarray) -> Explanation:
