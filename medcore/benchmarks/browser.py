@@ -226,10 +226,53 @@ def page_errors(page: Any) -> list[str]:
     return [box.inner_text() for box in page.locator(EXCEPTION).all()]
 
 
+#: Streamlit's ``ForwardMsg`` protobuf (streamlit/proto/ForwardMsg.proto): field 6 is
+#: ``script_finished`` (an enum); its value 2 is ``FINISHED_EARLY_FOR_RERUN`` (an interrupted run).
+_SCRIPT_FINISHED_FIELD = 6
+_FINISHED_EARLY_FOR_RERUN = 2
+
+
+def _varint(data: bytes, position: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[position]
+        position += 1
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, position
+        shift += 7
+
+
+def script_finished_status(payload: bytes) -> int | None:
+    """The ``script_finished`` status of one ``ForwardMsg`` frame, or None for other messages.
+
+    Reads the protobuf wire format of the top level only, so medcore need not import streamlit.
+    """
+    position = 0
+    try:
+        while position < len(payload):
+            tag, position = _varint(payload, position)
+            field, wire_type = tag >> 3, tag & 7
+            if wire_type == 0:
+                value, position = _varint(payload, position)
+                if field == _SCRIPT_FINISHED_FIELD:
+                    return value
+            elif wire_type == 2:
+                length, position = _varint(payload, position)
+                position += length
+            elif wire_type in (1, 5):
+                position += 8 if wire_type == 1 else 4
+            else:
+                return None
+    except IndexError:
+        return None
+    return None
+
+
 class ScriptRuns:
     """Counts the script runs a browser tab's Streamlit session has finished.
 
-    Listens to the session's websocket and decodes Streamlit's ``ForwardMsg`` frames, so even a
+    Listens to the session's websocket and reads Streamlit's ``ForwardMsg`` frames, so even a
     run too quick to show in the page (React may never render the "running" state) is counted.
     Attach it before the tab opens the dashboard (see :func:`new_tab`).
     """
@@ -244,15 +287,8 @@ class ScriptRuns:
     def _frame(self, payload: Any) -> None:
         if isinstance(payload, str):
             return
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-        message = ForwardMsg()
-        try:
-            message.ParseFromString(payload)
-        except Exception:  # noqa: BLE001 - not a ForwardMsg: not ours to count
-            return
-        if (message.WhichOneof("type") == "script_finished"
-                and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN):
+        status = script_finished_status(payload)
+        if status is not None and status != _FINISHED_EARLY_FOR_RERUN:
             self.finished += 1
 
 

@@ -1,0 +1,47 @@
+"""Fast checks of the browser launcher's helpers (no browser, no server)."""
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from medcore.benchmarks import browser as launcher
+
+
+@pytest.mark.parametrize("status", [ForwardMsg.FINISHED_SUCCESSFULLY,
+                                    ForwardMsg.FINISHED_EARLY_FOR_RERUN,
+                                    ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY])
+def test_script_finished_status_matches_streamlits_protobuf(status):
+    message = ForwardMsg(hash="abc")
+    message.metadata.delta_path.extend([0, 1])
+    message.script_finished = status
+    assert launcher.script_finished_status(message.SerializeToString()) == status
+
+
+def test_other_messages_are_not_a_finished_run():
+    message = ForwardMsg()
+    message.delta.new_element.markdown.body = "x" * 300
+    assert launcher.script_finished_status(message.SerializeToString()) is None
+    assert launcher.script_finished_status(b"\xff") is None  # truncated frame
+
+
+def test_free_port_can_be_bound():
+    port = launcher.free_port()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))
+
+
+def test_tree_rss_counts_this_process():
+    assert launcher.tree_rss_mb(os.getpid()) > 10
+    with pytest.raises(ProcessLookupError, match="No process"):
+        launcher.tree_rss_mb(2**22 + 12345)
+
+
+def test_run_reports_why_it_skips_without_chromium(monkeypatch):
+    monkeypatch.setattr(launcher, "CHROMIUM_PATH", Path("/nonexistent/chromium"))
+    figures = launcher.run()
+    assert list(figures) == ["browser_skipped"]
+    assert "apt-get install chromium" in figures["browser_skipped"]
