@@ -83,7 +83,9 @@ def explained_model(name: str, target: str | None = None, *, models_dir=None) ->
     import keras
 
     from medcore.explain.core import _single
-    from medcore.explain.heads import CenteredMean, SelectColumn, SurvivalAtHorizon
+    from medcore.explain.heads import CenteredMean
+    from medcore.explain.sequence import select_output
+    from medcore.explain.tabular import logit_model, survival_at_horizon_model
 
     target = _check_target(name, target)
     if name == "breast_cancer_deepsurv":
@@ -91,27 +93,20 @@ def explained_model(name: str, target: str | None = None, *, models_dir=None) ->
         model = predictor.model
         if target == "log_risk":
             head = CenteredMean(predictor.log_risk_centers.tolist(), name="mean_log_risk")
-        else:
-            from medcore.survival import BreslowBaseline
+            return keras.Model(_single(model.inputs), head(model.outputs[0]),
+                               name=f"{name}_{target}")
+        from medcore.survival import BreslowBaseline
 
-            hazards = [float(BreslowBaseline(predictor.baseline_times, h).at([HORIZON_YEARS])[0])
-                       for h in predictor.cumulative_hazards]
-            head = SurvivalAtHorizon(hazards, name="survival_5y")
-        return keras.Model(_single(model.inputs), head(model.outputs[0]), name=f"{name}_{target}")
+        hazards = [float(BreslowBaseline(predictor.baseline_times, h).at([HORIZON_YEARS])[0])
+                   for h in predictor.cumulative_hazards]
+        return survival_at_horizon_model(model, hazards)
     model = registry.load_model(name, models_dir)
     if target == "logit":
-        from medcore.explain.tabular import logit_model
-
         return logit_model(model)
-    width = model.outputs[0].shape[-1]
     if name == "pbc_rnn":
         edges = np.asarray(model_module(name).EDGES[1:], dtype=float)
-        index = int(np.argmin(np.abs(edges - HORIZON_YEARS)))
-        return keras.Model(_single(model.inputs), SelectColumn(index, name="survival_5y")(
-            model.outputs[0]), name=f"{name}_{target}")
-    if width != 1:
-        return keras.Model(_single(model.inputs), SelectColumn(0)(model.outputs[0]))
-    return model
+        return select_output(model, int(np.argmin(np.abs(edges - HORIZON_YEARS))))
+    return model if model.outputs[0].shape[-1] == 1 else select_output(model, 0)
 
 
 def feature_names(name: str) -> tuple[str, ...]:
