@@ -87,6 +87,8 @@ def test_junk_upload_shows_an_error_and_keeps_the_ct(page, dashboard, shoot):
     expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible()
     assert_no_exception(page, dashboard)
     shoot(page, "04_upload_junk_error")
+    assert not launcher.tensorflow_loaded(dashboard.process.pid), \
+        "the Upload page must not load TensorFlow"
 
 
 def test_diagnosis_reads_a_probability_for_a_sample_radiograph(page, dashboard, shoot):
