@@ -8,7 +8,7 @@ RISE). All pixels of a step are removed in one batch call.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -97,13 +97,16 @@ def deletion_curves(predict: Callable[[np.ndarray], np.ndarray], images: np.ndar
     reference : ndarray, shape (rows, columns, channels)
     """
     rng = np.random.default_rng(seed)
-    fractions = np.linspace(0.0, 1.0, steps + 1)
-    ranked, random = [], []
-    for image, ranking in zip(images, rankings):
-        ranked.append(deletion_curve(predict, image, ranking, reference, steps))
-        random.append(deletion_curve(predict, image, rng.random(ranking.shape), reference, steps))
-    return DeletionCurves(fractions=fractions, attribution=np.array(ranked),
-                          random=np.array(random))
+    random = [rng.random(np.shape(ranking)) for ranking in rankings]
+    return DeletionCurves(fractions=np.linspace(0.0, 1.0, steps + 1),
+                          attribution=_curves(predict, images, rankings, reference, steps),
+                          random=_curves(predict, images, random, reference, steps))
+
+
+def _curves(predict, images, rankings, reference, steps: int) -> np.ndarray:
+    """:func:`deletion_curve` of each image by its ranking, shape ``(n, steps + 1)``."""
+    return np.array([deletion_curve(predict, image, ranking, reference, steps)
+                     for image, ranking in zip(images, rankings)])
 
 
 def image_faithfulness(explainer, images: np.ndarray, *, steps: int = 20,
@@ -136,7 +139,7 @@ def image_faithfulness(explainer, images: np.ndarray, *, steps: int = 20,
     curves = {"shap": deletion_curves(predict, images, shap_maps, reference, steps=steps,
                                       seed=seed)}
     cams = explainer.grad_cam(images)
-    if cams is not None:
-        curves["grad_cam"] = deletion_curves(predict, images, np.asarray(cams), reference,
-                                             steps=steps, seed=seed)
+    if cams is not None:  # same images and seed: the random-order curves are the SHAP ones
+        curves["grad_cam"] = replace(curves["shap"], attribution=_curves(
+            predict, images, np.asarray(cams), reference, steps))
     return shap_maps, curves
