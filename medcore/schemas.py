@@ -172,9 +172,10 @@ WDBC = Schema(
                     title="Patient ID"),) + _wdbc_columns(),
     unique=("patient_id",),
     description="30 nuclear features of a breast fine-needle aspirate -> P(malignant).",
-    groups={"mean": tuple(f"mean {m[0]}" for m in _WDBC_MEASUREMENTS),
-            "standard error": tuple(f"{m[0]} error" for m in _WDBC_MEASUREMENTS),
-            "worst": tuple(f"worst {m[0]}" for m in _WDBC_MEASUREMENTS)},
+    # Group titles are the form's tab labels: they say what the short field labels leave out.
+    groups={"Mean": tuple(f"mean {m[0]}" for m in _WDBC_MEASUREMENTS),
+            "Standard error (SE)": tuple(f"{m[0]} error" for m in _WDBC_MEASUREMENTS),
+            "Worst (mean of the 3 largest)": tuple(f"worst {m[0]}" for m in _WDBC_MEASUREMENTS)},
 )
 
 # --- Rotterdam / GBSG breast cancer (recurrence-free survival) ------------------------------------

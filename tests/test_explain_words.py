@@ -117,3 +117,13 @@ def test_feature_label():
     assert feature_label("age", schema_for(("age", "bili"))) == "Age at first visit (years)"
     assert schema_for(("age", "bili")) is PBC_VISITS
     assert feature_label("pixel_r0_c0") == "pixel_r0_c0"
+
+
+def test_with_titles_relabels_for_plots_only():
+    from medcore.explain.words import with_titles
+
+    e = _tabular([0.1] * 8, [1, 52, 1, 1, 2, 12, 3, 40], "log-risk", "log-risk")
+    titled = with_titles(e)
+    assert titled.feature_names[0] == "Hormone therapy"
+    assert titled.feature_names[6] == "Progesterone receptor (fmol/l)"
+    assert e.feature_names == ROTTERDAM_NAMES and np.array_equal(titled.values, e.values)

@@ -169,29 +169,29 @@ def _image(explanation: Any, name: str) -> None:
 
 
 def _sequence(explanation: Any) -> None:
+    from medcore.explain.words import with_titles
     from medcore.plots.explanation import sequence_heatmap, waterfall
 
     _sentence_and_residual(explanation)
-    st.plotly_chart(sequence_heatmap(explanation), key=f"heatmap_{explanation.model_name}")
+    st.plotly_chart(sequence_heatmap(with_titles(explanation)),       # clinical titles on axes
+                    key=f"heatmap_{explanation.model_name}")
     st.plotly_chart(waterfall(explanation), key=f"waterfall_{explanation.model_name}")
 
 
 def _global_section(name: str, target: str) -> None:
-    from medcore.explain.words import feature_label, schema_for
+    from medcore.explain.words import with_titles
     from medcore.plots.explanation import beeswarm, dependence, mean_abs_bar
 
     if not st.toggle("Show the global explanation (test split sample, computed once)",
                      key=f"global_{name}"):
         return
     with st.spinner("Explaining the test sample (first time only)..."):
-        g = _global(name, target)
+        g = with_titles(_global(name, target))              # clinical titles on axes
     st.plotly_chart(mean_abs_bar(g), key=f"bar_{name}")
     st.plotly_chart(beeswarm(g), key=f"beeswarm_{name}")
     order = list(np.argsort(-g.mean_abs))
-    schema = schema_for(g.feature_names)
     feature = st.selectbox("Dependence plot for", [g.feature_names[i] for i in order],
-                           key=f"dependence_{name}",
-                           format_func=lambda n: feature_label(n, schema))
+                           key=f"dependence_{name}")
     st.plotly_chart(dependence(g, feature), key=f"dependence_chart_{name}")
 
 

@@ -113,7 +113,7 @@ def schema_form(schema: Schema, *, defaults: Mapping[str, Any],
         limited to the plausible range), a selectbox (category, fixed levels, binary that may be
         missing) or a checkbox (binary). Labels are the clinician's titles with the unit
         (:attr:`~medcore.schemas.Column.display_label`, or ``short_label`` inside the schema's
-        own groups, whose tab says the rest: "Radius (px)" under "mean"); help texts give the
+        own groups, whose tab says the rest: "Radius (px)" under "Mean"); help texts give the
         CSV column name, the description, the plausible range and the training range.
     defaults : mapping of column name -> value
         Initial values (e.g. ``medcore.records.example_values(schema)`` or the last patient).
@@ -142,7 +142,7 @@ def schema_form(schema: Schema, *, defaults: Mapping[str, Any],
     grouped = {name for names in groups.values() for name in names}
     rest = [c.name for c in features if c.name not in grouped]
     if rest:
-        groups["other"] = rest
+        groups["Other"] = rest
     values: dict[str, Any] = {}
     with st.form(key=f"{key_prefix}_form"):
         containers = st.tabs(list(groups)) if len(groups) > 1 else [st.container()]

@@ -6,17 +6,22 @@ contribution), the largest input pushing the other way, and what the numbers are
 come from :mod:`medcore.schemas` (each column's clinical ``title``, never the data set's column
 name: "progesterone receptor", not "pgr"); the direction words follow the output (a higher
 survival is better, a higher risk is worse; the sentences only say higher/lower, never good/bad).
-``feature_label(name)`` gives the same title with its unit for labels on a page.
+``feature_label(name)`` gives the same title with its unit for labels on a page, and
+``with_titles(explanation)`` an explanation whose feature names are those labels (for plots).
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import TypeVar
 
 import numpy as np
 
 from medcore.explain.core import Explanation
 from medcore.explain.image import region_shares
 from medcore.schemas import SCHEMAS, Column, Schema
+
+T = TypeVar("T")
 
 #: Binary inputs in words: name -> (phrase when 1, phrase when 0).
 BINARY_PHRASES: dict[str, tuple[str, str]] = {
@@ -85,6 +90,18 @@ def _number(value: float) -> str:
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def with_titles(explanation: T) -> T:
+    """A copy of an :class:`Explanation` or ``GlobalExplanation`` whose ``feature_names`` are
+    the readers' labels (:func:`feature_label`), for axes and pickers on a page.
+
+    Keep the original for :func:`describe_in_words` (it looks the columns up by name).
+    """
+    schema = schema_for(explanation.feature_names)
+    titles = tuple(feature_label(n, schema) for n in explanation.feature_names)
+    return replace(explanation, feature_names=titles) if len(set(titles)) == len(titles) \
+        else explanation
 
 
 def describe_value(name: str, value: float, first: float | None = None,

@@ -26,7 +26,8 @@ def _app(schema_name: str, ranges: dict | None = None, defaults: dict | None = N
 def test_wdbc_form_has_three_tabs_and_returns_defaults():
     at = _app("wdbc").run()
     assert not at.exception
-    assert [t.label for t in at.tabs] == ["mean", "standard error", "worst"]
+    assert [t.label for t in at.tabs] == list(WDBC.groups)
+    assert [t.label for t in at.tabs][0] == "Mean"
     assert len(at.number_input) == 30
     assert at.number_input(key="t_mean radius").label == "Radius (px)"       # the tab says mean
     assert at.number_input(key="t_worst smoothness").label == "Smoothness"
@@ -102,7 +103,7 @@ def test_explicit_groups_become_tabs_and_ungrouped_columns_go_to_other():
 
     at = AppTest.from_function(script, default_timeout=30).run()
     assert not at.exception
-    assert [t.label for t in at.tabs] == ["labs", "other"]
+    assert [t.label for t in at.tabs] == ["labs", "Other"]
     assert at.number_input(key="p_bili").label == "Serum bilirubin (mg/dl)"
     assert at.number_input(key="p_ast").label == "Aspartate aminotransferase (U/ml)"
     at.selectbox(key="p_ascites").set_value("unknown")
