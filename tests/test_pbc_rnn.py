@@ -186,6 +186,8 @@ def test_selection_rule_keeps_the_shipped_settings_unless_calibration_improves()
     assert _apply_rule(table, candidates) == "l2"
     table["l2"] = row(0.85, 0.14, 0.03)                       # Brier worse
     assert _apply_rule(table, candidates) == "shipped"
+    table["l2"] = row(0.85, 0.12, 0.03)
+    assert _apply_rule(table, {**candidates, "l2": {"members": 5}}) == "shipped"   # costlier
     assert _apply_rule(table, {"l2": {"l2": 1e-3}}) is None
 
 
