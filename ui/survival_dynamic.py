@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from medcore import registry
 from medcore.datasets.pbc import DAYS_PER_YEAR, check_visit_sequences
 from medcore.errors import MedcoreError
 from medcore.models import pbc_rnn
@@ -74,6 +75,20 @@ def _sentence(survival: float, k: int, day: float) -> str:
             f"{HORIZON:g} years after that visit.")
 
 
+def _near_zero_note(survival: float) -> str | None:
+    """Caveat for a near-zero prediction, from the card's cross-validated calibration."""
+    try:
+        near = registry.load_card(MODEL)["evaluation"]["test"]["calibration_5y"]["near_zero"]
+    except (MedcoreError, KeyError, TypeError):
+        return None
+    if survival >= near["threshold"]:
+        return None
+    return (f"Predictions below {near['threshold']:.0%} are over-confident: in the model's "
+            f"landmark cross-validation, about {near['observed_survival_km']:.0%} of the patients "
+            f"given such a {HORIZON:g}-year prediction were still alive {HORIZON:g} years later. "
+            "Read it as 'very high risk', not as certainty.")
+
+
 def _observed(history: pd.DataFrame) -> str:
     """What happened to a held-out patient (known outcome, never a model input)."""
     futime, status = float(history["futime"].iloc[0]), int(history["status"].iloc[0])
@@ -110,6 +125,9 @@ def render() -> None:
         k = 1
     five_year = pbc_rnn.survival_at(times, by_visit, HORIZON)
     st.markdown(_sentence(float(five_year[k - 1]), k, float(days[k - 1])))
+    note = _near_zero_note(float(five_year[k - 1]))
+    if note:
+        st.caption(note)
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Predicted survival after visit k**")
