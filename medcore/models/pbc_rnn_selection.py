@@ -45,8 +45,8 @@ SELECTION_RULE = ("the shipped settings ({} above) change only for a candidate w
 def select_settings(*, data=None, visits: pd.DataFrame | None = None,
                     candidates: dict[str, dict[str, Any]] | None = None,
                     seed: int = SELECTION_SEED, folds: int = 5, repeats: int = 1,
-                    models_dir=None, write_card: bool = True, progress: bool = True
-                    ) -> dict[str, Any]:
+                    models_dir=None, write_card: bool = True, progress: bool = True,
+                    card_field: str = "settings_selection") -> dict[str, Any]:
     """Compare network settings with the landmark protocol on folds the evaluation never uses.
 
     Every candidate (and ``landmark_coxph`` for reference) is fitted on the same patient folds
@@ -64,7 +64,9 @@ def select_settings(*, data=None, visits: pd.DataFrame | None = None,
     candidates : dict, optional
         ``{label: overrides of SETTINGS}``; default ``SELECTION_CANDIDATES``.
     write_card : bool
-        Store the result in the card under ``"settings_selection"``.
+        Store the result in the card under ``card_field``.
+    repeats : int
+        Fold seeds ``seed .. seed + repeats - 1`` (keep them clear of the evaluation's 0, 1, 2).
 
     Returns
     -------
@@ -93,12 +95,12 @@ def select_settings(*, data=None, visits: pd.DataFrame | None = None,
                      "training_cost": _cost(candidates.get(label))}
              for label, b in sorted(blocks.items(), key=lambda item: -item[1]["c_index"])}
     selection = {"protocol": evaluation["protocol"].replace(
-                     "CV x", f"CV (fold seed {seed}) x"),
+                     "CV x", f"CV (fold seeds {seed}..{seed + repeats - 1}) x"),
                  "rule": SELECTION_RULE,
                  "candidates": {label: {**SETTINGS, **o} for label, o in candidates.items()},
                  "table": table, "chosen": _apply_rule(table, candidates)}
     if write_card:
-        registry.update_card(NAME, models_dir, settings_selection=selection)
+        registry.update_card(NAME, models_dir, **{card_field: selection})
     return selection
 
 
@@ -126,7 +128,7 @@ def _apply_rule(table: dict[str, dict], candidates: dict[str, dict]) -> str | No
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: ``select [--data PATH] [--candidates a,b] [--seed S] [--no-card]``."""
+    """Command line: ``select [--data PATH] [--candidates a,b] [--seed S] [--repeats R] ...``."""
     import argparse
     import json
 
@@ -137,13 +139,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--candidates", default=None,
                         help="comma-separated labels of SELECTION_CANDIDATES (default all)")
     parser.add_argument("--seed", type=int, default=SELECTION_SEED)
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="fold seeds seed..seed+repeats-1 (default 1)")
+    parser.add_argument("--card-field", default="settings_selection",
+                        help="card key to write (default settings_selection)")
     parser.add_argument("--no-card", action="store_true", help="do not write the card")
     args = parser.parse_args(argv)
     labels = args.candidates.split(",") if args.candidates else list(SELECTION_CANDIDATES)
     unknown = sorted(set(labels) - set(SELECTION_CANDIDATES))
     if unknown:
         parser.error(f"unknown candidates {unknown}; expected some of {list(SELECTION_CANDIDATES)}")
-    selection = select_settings(data=args.data, seed=args.seed, write_card=not args.no_card,
+    selection = select_settings(data=args.data, seed=args.seed, repeats=args.repeats,
+                                write_card=not args.no_card, card_field=args.card_field,
                                 candidates={k: SELECTION_CANDIDATES[k] for k in labels})
     print(json.dumps(selection, indent=1))
 
