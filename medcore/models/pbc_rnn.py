@@ -411,7 +411,7 @@ def train(*, data=None, seed: int = 0, models_dir=None) -> dict[str, Any]:
                            "seeds, all patients (see 'evaluation')"),
         },
         "seed": seed, "settings": SETTINGS, "training_time_s": elapsed,
-        "settings_selection": _previous_selection(models_dir),
+        **_previous_selection(models_dir),
         "custom_objects_module": "medcore.networks.recurrent",
         "input_contract": {
             "shape": "(n, T, F) float32, visits in time order, zero rows padded at the end",
@@ -432,12 +432,13 @@ def train(*, data=None, seed: int = 0, models_dir=None) -> dict[str, Any]:
     return registry.save_model(model, NAME, card, models_dir)
 
 
-def _previous_selection(models_dir) -> Any:
-    """The card's "settings_selection" (written by :func:`select_settings`), kept on retraining."""
+def _previous_selection(models_dir) -> dict[str, Any]:
+    """The card's "settings_selection*" fields (from :func:`select_settings`), kept on retraining."""
     try:
-        return registry.load_card(NAME, models_dir).get("settings_selection")
+        card = registry.load_card(NAME, models_dir)
     except Exception:  # no card yet, or unreadable: the selection is simply not recorded
-        return None
+        return {}
+    return {k: v for k, v in card.items() if k.startswith("settings_selection")}
 
 
 def evaluate(*, data=None, models_dir=None, repeats: int = 3, folds: int = 5) -> dict[str, Any]:

@@ -72,8 +72,8 @@ def select_settings(*, data=None, visits: pd.DataFrame | None = None,
     -------
     dict
         ``"protocol"``, ``"rule"``, ``"candidates"`` (full settings), ``"table"`` (label ->
-        metrics, best C first) and ``"chosen"`` (label by ``SELECTION_RULE``, or None when the
-        shipped settings are not among the candidates).
+        metrics), ``"ranking_by_c_index"`` (labels, best first) and ``"chosen"`` (label by
+        ``SELECTION_RULE``, or None when the shipped settings are not among the candidates).
     """
     from medcore import landmark
 
@@ -98,7 +98,8 @@ def select_settings(*, data=None, visits: pd.DataFrame | None = None,
                      "CV x", f"CV (fold seeds {seed}..{seed + repeats - 1}) x"),
                  "rule": SELECTION_RULE,
                  "candidates": {label: {**SETTINGS, **o} for label, o in candidates.items()},
-                 "table": table, "chosen": _apply_rule(table, candidates)}
+                 "table": table, "ranking_by_c_index": list(table),
+                 "chosen": _apply_rule(table, candidates)}
     if write_card:
         registry.update_card(NAME, models_dir, **{card_field: selection})
     return selection
