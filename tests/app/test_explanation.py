@@ -14,6 +14,17 @@ PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "explanation.py")
 MODELS = ("breast_cancer_fnn", "breast_cancer_deepsurv", "pneumonia_cnn", "pbc_rnn")
 
 
+def _pneumoniamnist_available() -> bool:
+    from medcore.datasets import resolve_data_file
+    from medcore.errors import DataUnavailableError
+
+    try:
+        resolve_data_file("pneumoniamnist.npz")
+    except DataUnavailableError:
+        return False
+    return True
+
+
 def _text(at: AppTest) -> str:
     return " ".join([m.value for m in at.markdown] + [i.value for i in at.info]
                     + [c.value for c in at.caption])
@@ -22,11 +33,20 @@ def _text(at: AppTest) -> str:
 def test_page_renders_every_tab_and_says_what_to_do_when_nothing_is_entered():
     at = AppTest.from_file(PAGE, default_timeout=240).run()
     assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
+    errors = [e.value for e in at.error]
+    if not _pneumoniamnist_available():
+        # The chest X-ray tab's SHAP background is PneumoniaMNIST: without the file it says so,
+        # with the fix, and the other tabs still render.
+        assert any("pneumoniamnist.npz was not found" in e and "MEDCORE_DATA_DIR" in e
+                   for e in errors), errors
+        errors = [e for e in errors if "pneumoniamnist.npz" not in e]
+    assert not errors, errors
     text = _text(at)
     assert "How to read this" in text and "not causal" in text
     assert len(at.tabs) == 4
     for name in MODELS:
+        if name == "pneumonia_cnn" and not _pneumoniamnist_available():
+            continue  # no test example to offer without the data file: the error above says so
         if registry.is_available(name):
             assert f"example_{name}" in [n.key for n in at.number_input]
         else:
@@ -67,7 +87,7 @@ def test_pbc_history_from_the_survival_page_is_explained_and_global_view_renders
     assert at.selectbox(key="dependence_pbc_rnn").value
 
 
-def test_scan_and_wisconsin_patient_from_the_other_pages_are_explained():
+def test_scan_and_wisconsin_patient_from_the_other_pages_are_explained(data_dir):
     import numpy as np
 
     if not (registry.is_available("pneumonia_cnn") and registry.is_available("breast_cancer_fnn")):
