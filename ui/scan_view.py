@@ -6,6 +6,7 @@ can feed the same view to a model or draw an overlay with ``medcore.plots.images
 from __future__ import annotations
 
 import hashlib
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,10 @@ from medcore.plots.images import scan_figure
 FILE_DEFAULT = "File default"
 AUTO = "Auto (0.5-99.5th percentile)"
 CUSTOM = "Custom"
+
+#: Per scan (by identity; a Scan is immutable): its window presets and slider range, so that a
+#: rerun (every slider move) does not read a whole volume again for percentiles, min and max.
+_CONTROLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def scan_token(scan: Scan) -> str:
@@ -41,6 +46,14 @@ def _slider_range(scan: Scan, presets: dict[str, tuple[float, float]]) -> tuple[
     return float(np.floor(low)), float(np.ceil(max(high, low + 1.0)))
 
 
+def _presets_and_range(scan: Scan) -> tuple[dict[str, tuple[float, float]], tuple[float, float]]:
+    cached = _CONTROLS.get(scan)
+    if cached is None:
+        presets = _preset_windows(scan)
+        cached = _CONTROLS[scan] = (presets, _slider_range(scan, presets))
+    return cached
+
+
 def _apply_preset(prefix: str, presets: dict[str, tuple[float, float]]) -> None:
     name = st.session_state[f"{prefix}_preset"]
     if name in presets:
@@ -56,8 +69,7 @@ def _to_custom(prefix: str) -> None:
 def window_controls(scan: Scan, *, key: str) -> tuple[float, float]:
     """Preset select and center/width sliders; returns the chosen (center, width)."""
     prefix = f"{key}_{scan_token(scan)}"
-    presets = _preset_windows(scan)
-    low, high = _slider_range(scan, presets)
+    presets, (low, high) = _presets_and_range(scan)
     span = high - low
     step = 1.0 if span > 50 else max(span / 500.0, 1e-6)
     if f"{prefix}_center" not in st.session_state:
