@@ -25,8 +25,8 @@ import numpy as np
 #: The three input kinds an explanation can be about.
 KINDS = ("tabular", "image", "sequence")
 
-#: Default tolerance for the additivity check, as a fraction of the output's spread over the
-#: background (``max(|output - base|, std(background outputs))``); see :func:`additivity_ok`.
+#: Default tolerance for the additivity check, as a fraction of the part of the output the
+#: attributions account for (``max(|output - base|, 1e-3)``); see :func:`additivity_ok`.
 ADDITIVITY_TOLERANCE = 0.05
 
 
