@@ -487,9 +487,7 @@ def run(*, data: Path | None = None) -> dict[str, Any]:
         browser = launch_chromium(playwright)
         try:
             page = new_tab(browser)
-            server = start_dashboard(env=env)
-            try:
-                wait_until_healthy(server)
+            with running_dashboard(env=env) as server:
                 page.goto(server.url)
                 page.get_by_role("heading", name="medcore", exact=True).wait_for(timeout=60_000)
                 figures["cold_start_s"] = round(time.perf_counter() - server.started_at, 2)
@@ -497,8 +495,6 @@ def run(*, data: Path | None = None) -> dict[str, Any]:
                 figures.update(_diagnosis_figures(page, data))
                 _visit_every_model(page)
                 figures["server_rss_mb"] = tree_rss_mb(server.process.pid)
-            finally:
-                stop_dashboard(server)
         finally:
             browser.close()
     return figures
