@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from medcore.errors import MedcoreError
+from medcore.models import breast_cancer_deepsurv as model
 from medcore.schemas import ROTTERDAM
 from ui import common, forms, state
 
@@ -23,9 +24,7 @@ CAVEAT = ("This compares the model's predictions with hormone therapy switched o
 
 @st.cache_resource(show_spinner="Loading the survival model (first use only)...")
 def _predictor():
-    from medcore.models.breast_cancer_deepsurv import load_predictor
-
-    return load_predictor()
+    return model.load_predictor()
 
 
 @st.cache_data(show_spinner=False)
@@ -44,15 +43,8 @@ def _read_records(data: bytes) -> pd.DataFrame:
     return load_records(data, ROTTERDAM)
 
 
-def _model():
-    from medcore.models import breast_cancer_deepsurv as model
-
-    return model
-
-
 def _choose_patient(card: dict) -> None:
     """The form or a row of the uploaded records -> ``state.SURVIVAL_PATIENT`` (when valid)."""
-    model = _model()
     records = st.session_state.get(state.RECORDS, {}).get("rotterdam")
     sources = ["Enter values"] + (["Pick an uploaded record"] if records is not None else [])
     source = st.radio("Patient", sources, horizontal=True, key="rfs_source")
@@ -82,7 +74,6 @@ def _choose_patient(card: dict) -> None:
 def _show_patient(predictor, patient: pd.DataFrame) -> None:
     from medcore.plots.survival import icon_array, survival_figure
 
-    model = _model()
     prediction = model.predict_survival(predictor, patient)
     km = _gbsg_km()
     curves = {"This patient (model)": {"survival": prediction.survival[0],
@@ -112,7 +103,6 @@ def _show_patient(predictor, patient: pd.DataFrame) -> None:
 def _show_hormone_therapy(predictor, patient: pd.DataFrame) -> None:
     from medcore.plots.survival import survival_figure
 
-    model = _model()
     both = model.with_and_without(predictor, patient, "hormon")
     curves = {label: {"survival": both[v].survival[0], "lower": both[v].lower[0],
                       "upper": both[v].upper[0]}
@@ -127,7 +117,6 @@ def _show_hormone_therapy(predictor, patient: pd.DataFrame) -> None:
 
 
 def _score_csv(predictor) -> None:
-    model = _model()
     upload = st.file_uploader("Records CSV (Rotterdam schema)", type=["csv", "txt"],
                               key="rfs_records_file",
                               help="One row per patient; the columns of the Rotterdam schema "
