@@ -12,6 +12,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from medcore.datasets import resolve_data_file
+from medcore.datasets.pneumoniamnist import CLASS_NAMES, FILENAME, HOW_TO_GET
 from medcore.errors import DataUnavailableError
 from medcore.imaging import Scan, load_scan, scan_from_array
 
@@ -25,11 +27,9 @@ DICOM_SAMPLES: dict[str, str] = {
 
 #: Test-split indices of the PneumoniaMNIST samples.
 PNEUMONIAMNIST_INDICES: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
-PNEUMONIAMNIST_FILE = "pneumoniamnist.npz"
+PNEUMONIAMNIST_FILE = FILENAME
 _PNEUMONIA_NAME = re.compile(r"^PneumoniaMNIST test #(\d+)$")
-_LABELS = {0: "normal", 1: "pneumonia"}
-_HOW_TO_GET = ("Get it from the MedMNIST project (pip install medmnist; "
-               "medmnist.PneumoniaMNIST(split='test', download=True)).")
+_LABELS = dict(enumerate(CLASS_NAMES))
 
 
 @lru_cache(maxsize=None)
@@ -44,10 +44,8 @@ def _dicom_path(name: str) -> Path | None:
 
 
 def _pneumonia_file(data: str | os.PathLike | None) -> Path | None:
-    from medcore.datasets import resolve_data_file
-
     try:
-        return resolve_data_file(PNEUMONIAMNIST_FILE, data, how_to_get=_HOW_TO_GET)
+        return resolve_data_file(PNEUMONIAMNIST_FILE, data, how_to_get=HOW_TO_GET)
     except DataUnavailableError:
         return None
 
@@ -115,9 +113,7 @@ def pneumoniamnist_scan(index: int, data: str | os.PathLike | None = None) -> Sc
     """
     import numpy as np
 
-    from medcore.datasets import resolve_data_file
-
-    path = resolve_data_file(PNEUMONIAMNIST_FILE, data, how_to_get=_HOW_TO_GET)
+    path = resolve_data_file(PNEUMONIAMNIST_FILE, data, how_to_get=HOW_TO_GET)
     with np.load(path) as archive:
         images, labels = archive["test_images"], archive["test_labels"]
         if not 0 <= index < len(images):
