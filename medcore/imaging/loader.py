@@ -34,10 +34,11 @@ def load_scan(source: Any, *, filename: str | None = None) -> Scan:
     """
     try:
         local = local_file_head(source)
-        if local is not None and sniff(local[1]) in ("dicom", "dicom-no-preamble"):
-            path, head = local
+        local_kind = sniff(local[1]) if local is not None else None
+        if local_kind in ("dicom", "dicom-no-preamble"):
+            path = local[0]
             return dataset_to_scan(read_dataset(path, filename or path.name,
-                                                has_preamble=sniff(head) == "dicom"),
+                                                has_preamble=local_kind == "dicom"),
                                    filename or path.name)
         data, name = read_source(source, filename)
         kind = sniff(data)
