@@ -55,19 +55,26 @@ def threshold_metrics(y_true: np.ndarray, probability: np.ndarray,
     }
 
 
+def calibration_bins(y_true: np.ndarray, probability: np.ndarray,
+                     num_bins: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Non-empty equal-width probability bins: ``(mean predicted, positives, count)`` per bin,
+    float arrays in bin order (the bins of :func:`expected_calibration_error` and the
+    reliability curve)."""
+    y_true, probability = _check_binary(y_true, probability)
+    edges = np.linspace(0.0, 1.0, num_bins + 1)
+    bins = np.clip(np.digitize(probability, edges[1:-1], right=True), 0, num_bins - 1)
+    rows = np.array([(probability[bins == b].mean(), y_true[bins == b].sum(), (bins == b).sum())
+                     for b in range(num_bins) if (bins == b).any()], dtype=float).reshape(-1, 3)
+    return rows[:, 0], rows[:, 1], rows[:, 2]
+
+
 def expected_calibration_error(y_true: np.ndarray, probability: np.ndarray,
                                num_bins: int = 10) -> float:
     """ECE with ``num_bins`` equal-width bins: sum over bins of |observed - mean predicted|,
     weighted by the bin's share of samples."""
-    y_true, probability = _check_binary(y_true, probability)
-    edges = np.linspace(0.0, 1.0, num_bins + 1)
-    bins = np.clip(np.digitize(probability, edges[1:-1], right=True), 0, num_bins - 1)
-    ece = 0.0
-    for b in range(num_bins):
-        in_bin = bins == b
-        if in_bin.any():
-            ece += in_bin.mean() * abs(y_true[in_bin].mean() - probability[in_bin].mean())
-    return float(ece)
+    predicted, positives, count = calibration_bins(y_true, probability, num_bins)
+    total = count.sum()
+    return float(sum(c / total * abs(k / c - m) for m, k, c in zip(predicted, positives, count)))
 
 
 def classification_report(y_true: np.ndarray, probability: np.ndarray,

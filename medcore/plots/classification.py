@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 from sklearn import metrics as skm
 
-from medcore.metrics import confusion_at, threshold_metrics
+from medcore.metrics import calibration_bins, confusion_at, threshold_metrics
 
 __all__ = ["roc_figure", "precision_recall_figure", "confusion_figure", "calibration_figure",
            "probability_histogram"]
@@ -121,12 +121,7 @@ def calibration_figure(y_true, probability, threshold: float | None = None, *,
     """Reliability curve: observed share of positives against mean predicted probability per
     equal-width bin, with 95% Wilson intervals (marker size = bin count) and the threshold as a
     vertical line. Few cases fall between 0 and 1 on an accurate model: read the error bars."""
-    y, p = _arrays(y_true, probability)
-    edges = np.linspace(0.0, 1.0, num_bins + 1)
-    bins = np.clip(np.digitize(p, edges[1:-1], right=True), 0, num_bins - 1)
-    rows = [(p[bins == b].mean(), y[bins == b].sum(), int((bins == b).sum()))
-            for b in range(num_bins) if (bins == b).any()]
-    predicted, positives, count = (np.array(v, dtype=float) for v in zip(*rows))
+    predicted, positives, count = calibration_bins(y_true, probability, num_bins)
     observed = positives / count
     low, high = _wilson(positives, count)
     figure = go.Figure()
