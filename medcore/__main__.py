@@ -8,21 +8,16 @@ prints one JSON object; the output is also stored in the card under ``"evaluatio
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from pathlib import Path
 
 from medcore.errors import MedcoreError
-from medcore.registry import MODEL_MODULES, update_card
-
-
-def _model_module(name: str):
-    return importlib.import_module(MODEL_MODULES[name])
+from medcore.registry import MODEL_MODULES, model_module, update_card
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    module = _model_module(args.model)
+    module = model_module(args.model)
     card = module.train(data=args.data, seed=args.seed, models_dir=args.models_dir)
     print(json.dumps({"model": args.model, "saved": card.get("file"), "sha256": card.get("sha256")},
                      indent=None if args.json else 2))
@@ -30,7 +25,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    module = _model_module(args.model)
+    module = model_module(args.model)
     result = module.evaluate(data=args.data, models_dir=args.models_dir)
     if not args.no_save:
         update_card(args.model, args.models_dir, evaluation=result)

@@ -35,6 +35,18 @@ def _check_name(name: str) -> None:
         )
 
 
+def model_module(name: str) -> Any:
+    """The ``medcore.models.NAME`` module that trains, evaluates and serves model ``name``.
+
+    Raises
+    ------
+    ModelFileError
+        ``name`` is not a known model.
+    """
+    _check_name(name)
+    return importlib.import_module(MODEL_MODULES[name])
+
+
 def model_path(name: str, models_dir: Path | None = None) -> Path:
     """Path of ``NAME.keras``."""
     _check_name(name)

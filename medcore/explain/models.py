@@ -17,7 +17,6 @@ but their background must cover the training distribution).
 """
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import numpy as np
@@ -53,12 +52,7 @@ HORIZON_YEARS = 5.0
 NSAMPLES = {"image": 500, "sequence": 500}
 
 
-def model_module(name: str) -> Any:
-    """The ``medcore.models.NAME`` module."""
-    if name not in registry.MODEL_MODULES:
-        raise ValueError(f"Unknown model {name!r}; expected one of "
-                         f"{', '.join(sorted(registry.MODEL_MODULES))}.")
-    return importlib.import_module(registry.MODEL_MODULES[name])
+model_module = registry.model_module
 
 
 def _check_target(name: str, target: str | None) -> str:
