@@ -92,6 +92,26 @@ def classification_report(y_true: np.ndarray, probability: np.ndarray,
     return report
 
 
+def report_with_ci(y_true: np.ndarray, probability: np.ndarray, threshold: float, *,
+                   names: tuple[str, ...] = ("auc", "brier", "ece", "accuracy", "sensitivity",
+                                             "specificity"),
+                   num_resamples: int = 1000, seed: int = 0) -> dict:
+    """:func:`classification_report` plus ``"ci95"``: ``{name: [low, high]}``, the stratified
+    percentile bootstrap interval (:func:`bootstrap_ci`) of each metric in ``names`` (``auc``,
+    ``brier``, ``ece`` or a key of :func:`threshold_metrics` at ``threshold``)."""
+    whole = {"auc": skm.roc_auc_score, "brier": skm.brier_score_loss,
+             "ece": expected_calibration_error}
+
+    def scorer(name: str) -> Callable[[np.ndarray, np.ndarray], float]:
+        return whole.get(name) or (lambda y, p: threshold_metrics(y, p, threshold)[name])
+
+    report = classification_report(y_true, probability, threshold)
+    report["ci95"] = {name: list(bootstrap_ci(scorer(name), y_true, probability,
+                                              num_resamples=num_resamples, seed=seed))
+                      for name in names}
+    return report
+
+
 def bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], y_true: np.ndarray,
                  probability: np.ndarray, *, num_resamples: int = 1000, level: float = 0.95,
                  seed: int = 0) -> tuple[float, float]:

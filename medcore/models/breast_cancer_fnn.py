@@ -373,23 +373,6 @@ def train(*, data: Any = None, seed: int = 0, models_dir: Path | None = None,
 
 
 # --- evaluation -----------------------------------------------------------------------------------
-def _report_with_ci(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, Any]:
-    """classification_report plus 95% bootstrap CIs of the headline metrics."""
-    from sklearn import metrics as skm
-
-    report = metrics.classification_report(y, p, threshold)
-    functions = {
-        "auc": skm.roc_auc_score,
-        "brier": skm.brier_score_loss,
-        "ece": metrics.expected_calibration_error,
-        **{name: (lambda t, q, n=name: metrics.threshold_metrics(t, q, threshold)[n])
-           for name in ("accuracy", "sensitivity", "specificity")},
-    }
-    report["ci95"] = {name: list(metrics.bootstrap_ci(f, y, p, num_resamples=1000, seed=0))
-                      for name, f in functions.items()}
-    return report
-
-
 def baseline_models(seed: int = 0) -> dict[str, Any]:
     """Unfitted scikit-learn baselines: standardised logistic regression, gradient boosting."""
     from sklearn.ensemble import GradientBoostingClassifier
@@ -412,12 +395,12 @@ def evaluate(*, data: Any = None, models_dir: Path | None = None) -> dict[str, A
     result: dict[str, Any] = {
         "model": NAME, "dataset": "WDBC (sklearn load_breast_cancer), fixed stratified 20% test",
         "n_test": int(len(dev.y_test)), "test_index_sha256": dev.test_sha256,
-        "test": _report_with_ci(dev.y_test, probability, threshold),
+        "test": metrics.report_with_ci(dev.y_test, probability, threshold),
         "test_at_0.5": metrics.classification_report(dev.y_test, probability, DEFAULT_THRESHOLD),
         "baselines": {},
     }
     for name, baseline in baseline_models().items():
         baseline.fit(dev.x_train, dev.y_train)
         p = baseline.predict_proba(dev.x_test)[:, 1]
-        result["baselines"][name] = _report_with_ci(dev.y_test, p, DEFAULT_THRESHOLD)
+        result["baselines"][name] = metrics.report_with_ci(dev.y_test, p, DEFAULT_THRESHOLD)
     return result

@@ -289,18 +289,8 @@ def train(*, data: str | os.PathLike | None = None, seed: int = 0,
 
 
 def _with_intervals(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, Any]:
-    from sklearn.metrics import roc_auc_score
-
-    report = metrics.classification_report(y, p, threshold)
-
-    def at(key):
-        return lambda yy, pp: metrics.threshold_metrics(yy, pp, threshold)[key]
-
-    scorers = {"auc": roc_auc_score, "ece": metrics.expected_calibration_error,
-               **{k: at(k) for k in ("accuracy", "sensitivity", "specificity")}}
-    report["ci95"] = {k: metrics.bootstrap_ci(f, y, p, num_resamples=1000, seed=0)
-                      for k, f in scorers.items()}
-    return report
+    return metrics.report_with_ci(y, p, threshold, names=("auc", "ece", "accuracy",
+                                                          "sensitivity", "specificity"))
 
 
 def pixel_logistic_regression(data: str | os.PathLike | None = None) -> tuple[Any, float]:
