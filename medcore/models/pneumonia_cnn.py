@@ -26,8 +26,6 @@ from medcore.datasets.pneumoniamnist import CLASS_NAMES, SOURCE, load_pneumoniam
 
 NAME = "pneumonia_cnn"
 INPUT_SHAPE: tuple[int, int, int] = (28, 28, 1)
-#: One name per input pixel, row-major (for explainers that want feature names).
-FEATURE_NAMES: tuple[str, ...] = tuple(f"pixel_r{r}_c{c}" for r in range(28) for c in range(28))
 NUM_MEMBERS = 4
 FILTERS = (16, 32, 64)
 EPOCHS = 24
