@@ -167,8 +167,9 @@ def _versus_baselines(card: dict[str, Any]) -> None:
     st.dataframe(table.style.format("{:.3f}"), key=f"{KEY}_baselines")
     st.caption("95% bootstrap intervals of the test AUC: " + "; ".join(
         f"{name} {r['ci95']['auc'][0]:.3f} to {r['ci95']['auc'][1]:.3f}"
-        for name, r in rows.items() if "ci95" in r) + ". With 114 test cases, differences "
-        "of a few thousandths are within chance.")
+        for name, r in rows.items() if "ci95" in r)
+        + f". With {evaluation['n_test']} test cases, differences of a few thousandths are "
+        "within chance.")
     cv = card.get("cross_validation", {})
     if cv.get("auc"):
         st.caption(f"Repeated {cv['repeats']}x{cv['folds']} cross-validation on the training "
