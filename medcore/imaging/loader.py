@@ -7,6 +7,7 @@ from medcore.errors import InvalidUploadError
 from medcore.imaging.dicom import dataset_to_scan, read_dataset
 from medcore.imaging.raster import load_raster
 from medcore.imaging.scan import Scan
+from medcore.imaging.series import load_series
 from medcore.imaging.sources import EXPECTED, local_file_head, not_a_scan, read_source, sniff
 
 
@@ -63,8 +64,6 @@ def load_scan(source: Any, *, filename: str | None = None) -> Scan:
 
 
 def _single_series(data: bytes, name: str) -> Scan:
-    from medcore.imaging.series import load_series
-
     series = load_series([data], filenames=[name])
     if len(series) != 1:
         raise InvalidUploadError(

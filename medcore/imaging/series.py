@@ -16,6 +16,7 @@ import numpy as np
 
 from medcore.errors import InvalidUploadError
 from medcore.imaging.dicom import dataset_to_scan, read_dataset
+from medcore.imaging.raster import load_raster
 from medcore.imaging.scan import Scan
 from medcore.imaging.sources import describe, not_a_scan, read_source, sniff
 from medcore.imaging.window import percentile_window
@@ -102,8 +103,6 @@ def load_series(sources: Any, *, filenames: Iterable[str] | None = None,
     InvalidUploadError
         Any file is unreadable, a zip holds a non-DICOM file, or a series' slices differ in size.
     """
-    from medcore.imaging.loader import load_scan
-
     if isinstance(sources, (str, bytes, bytearray, memoryview)) or hasattr(sources, "read") \
             or hasattr(sources, "__fspath__"):
         sources = [sources]
@@ -127,7 +126,7 @@ def load_series(sources: Any, *, filenames: Iterable[str] | None = None,
         elif kind in ("dicom", "dicom-no-preamble"):
             _group(groups, data, name, kind)
         elif kind in ("png", "jpeg"):
-            singles[f"file:{name}"] = load_scan(data, filename=name)
+            singles[f"file:{name}"] = load_raster(data, name, kind)
         else:
             raise not_a_scan(name, kind)
     result: dict[str, Scan] = {}
