@@ -62,7 +62,7 @@ def test_ensemble_save_load_round_trip(tmp_path):
         x, y, x, y, num_members=2,
         hyperparameters={"hidden_units": (4,), "max_epochs": 2, "patience": 1})
     assert model.output_shape == (None, 2) and len(epochs) == 2
-    registry.save_model(model, deepsurv.NAME, {"custom_objects_module": "medcore.survival"},
+    registry.save_model(model, deepsurv.NAME, {"custom_objects_module": "medcore.survival.cox"},
                         tmp_path)
     again = registry.load_model(deepsurv.NAME, tmp_path)
     np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0),
@@ -93,7 +93,7 @@ def test_train_writes_a_usable_predictor(tmp_path, monkeypatch):
 def test_shipped_model_on_gbsg_reaches_the_target():
     if not registry.is_available(deepsurv.NAME):
         pytest.skip("breast_cancer_deepsurv is not shipped yet (python -m medcore train ...)")
-    from medcore.survival_metrics import harrell_c
+    from medcore.survival.metrics import harrell_c
 
     predictor = deepsurv.load_predictor()
     x, time, event = deepsurv.test_inputs()

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from medcore.datasets.pbc import DAYS_PER_YEAR
-from medcore.landmark import (build_landmark_set, last_observation, patient_folds,
-                              window_concordance)
+from medcore.survival.landmark import (build_landmark_set, last_observation, patient_folds,
+                                       window_concordance)
 
 Y = DAYS_PER_YEAR
 
@@ -83,7 +83,7 @@ def test_folds_split_patients_not_visits(visits):
 
 
 def test_horizon_brier_weights_by_the_training_censoring(visits):
-    from medcore.landmark import horizon_brier
+    from medcore.survival.landmark import horizon_brier
 
     ls = build_landmark_set(visits, 0.0, horizon=2.0)
     # patient 2 is censored (transplant) at 0.82 years: weight 0; the others are alive at
@@ -110,7 +110,7 @@ def toy_predictions(models=("net", "cox"), n=40) -> pd.DataFrame:
 
 
 def test_window_calibration_by_risk_group_and_near_zero_share():
-    from medcore.landmark import window_calibration
+    from medcore.survival.landmark import window_calibration
 
     predictions = toy_predictions()
     net = window_calibration(predictions[predictions["model"] == "net"], num_groups=2)
@@ -127,7 +127,7 @@ def test_window_calibration_by_risk_group_and_near_zero_share():
 
 
 def test_report_has_the_design_shape_and_paired_comparison():
-    from medcore.landmark import CrossValidation, report
+    from medcore.survival.landmark import CrossValidation, report
 
     rows = [dict(repeat=r, fold=f, landmark=lm, model=m, c_index=0.7 + 0.1 * (m == "net"),
                  brier=0.1, n_at_risk=10, deaths_in_window=3)

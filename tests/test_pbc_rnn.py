@@ -194,12 +194,13 @@ def test_selection_rule_keeps_the_shipped_settings_unless_calibration_improves()
 @pytest.mark.slow
 def test_select_settings_smoke_on_a_few_patients():
     from medcore.datasets.pbc import load_pbcseq
+    from medcore.models.pbc_rnn_selection import select_settings
 
     visits = load_pbcseq()
     few = visits[visits["id"] <= 80]
-    selection = pbc_rnn.select_settings(visits=few, candidates={"tiny": {"units": 2, "epochs": 1,
-                                                                          "members": 1}},
-                                        folds=2, write_card=False, progress=False)
+    selection = select_settings(visits=few, candidates={"tiny": {"units": 2, "epochs": 1,
+                                                                 "members": 1}},
+                                folds=2, write_card=False, progress=False)
     assert set(selection["table"]) == {"tiny", "landmark_coxph"}
     assert 0 <= selection["table"]["tiny"]["share_below_1pct"] <= 1
     assert selection["candidates"]["tiny"]["units"] == 2 and selection["chosen"] is None

@@ -9,8 +9,9 @@ from lifelines import CoxPHFitter
 
 from medcore.errors import DataValidationError
 from medcore.networks.feedforward import build_feedforward
-from medcore.survival import (BreslowBaseline, Log1pColumns, breslow_baseline,
-                              cox_negative_log_likelihood, survival_curves, survival_targets)
+from medcore.survival import (BreslowBaseline, breslow_baseline, survival_curves,
+                              survival_targets)
+from medcore.survival.cox import Log1pColumns, cox_negative_log_likelihood
 
 
 def _data(n=60, ties=False, seed=0):
@@ -119,3 +120,31 @@ def test_log1p_columns_layer_round_trips(tmp_path):
     model.save(path)
     again = keras.saving.load_model(path, safe_mode=True)
     np.testing.assert_allclose(again(x), expected, rtol=1e-6)
+
+
+def test_the_card_module_registers_every_custom_layer_of_the_shipped_file():
+    """The shipped .keras names its layers by registered name (``medcore>Log1pColumns``); the
+    card's ``custom_objects_module`` must register each under that name (not retrained)."""
+    import importlib
+    import json
+    import zipfile
+
+    from medcore import registry
+
+    name = "breast_cancer_deepsurv"
+    with zipfile.ZipFile(registry.model_path(name)) as archive:
+        config = json.loads(archive.read("config.json"))
+    found, stack = set(), [config]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if str(item.get("registered_name", "")).startswith("medcore>"):
+                found.add(item["registered_name"])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    assert found == {"medcore>Log1pColumns"}
+    module = importlib.import_module(registry.load_card(name)["custom_objects_module"])
+    assert module.__name__ == "medcore.survival.cox"
+    assert all(keras.saving.get_registered_object(n) is not None for n in found)
+    assert keras.saving.get_registered_name(Log1pColumns) == "medcore>Log1pColumns"

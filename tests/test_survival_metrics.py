@@ -1,4 +1,4 @@
-"""Tests for medcore.survival_metrics (wrappers over lifelines and scikit-survival)."""
+"""Tests for medcore.survival.metrics (wrappers over lifelines and scikit-survival)."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 from lifelines import KaplanMeierFitter
 
 from medcore.errors import DataValidationError
-from medcore.survival_metrics import (calibration_at, harrell_c, integrated_brier, kaplan_meier,
+from medcore.survival.metrics import (calibration_at, harrell_c, integrated_brier, kaplan_meier,
                                       survival_report, uno_c)
 
 

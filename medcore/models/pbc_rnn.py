@@ -29,26 +29,21 @@ import numpy as np
 import pandas as pd
 
 from medcore import RESEARCH_USE_DISCLAIMER, registry
-from medcore.datasets.pbc import (DATA_CARD, DAYS_PER_YEAR, check_visit_sequences,
-                                  load_pbcseq, summary)
+from medcore.datasets.pbc import (DATA_CARD, DAYS_PER_YEAR, LOG_FEATURES, VISIT_COLUMNS,
+                                  check_visit_sequences, load_pbcseq, summary)
 from medcore.errors import DataValidationError
 
 NAME = "pbc_rnn"
 TIME_FEATURES = ("years_since_first_visit", "years_since_previous_visit")
-#: Columns of a visits table the model reads (all but ``id`` and ``day``), in model order.
-VISIT_COLUMNS = ("age", "sex", "trt", "bili", "albumin", "protime", "alk.phos", "ast",
-                 "platelet", "chol", "ascites", "hepato", "spiders", "edema", "stage")
 #: Channels of the model input, in order.
 FEATURE_NAMES: tuple[str, ...] = TIME_FEATURES + VISIT_COLUMNS
-#: Log-transformed inside the model.
-LOG_FEATURES = ("bili", "protime", "alk.phos", "ast", "chol")
 #: Columns a visits table must have (``chol`` may be absent: it is then imputed).
 REQUIRED_COLUMNS = [c for c in VISIT_COLUMNS if c != "chol"]
 INTERVAL_YEARS = 0.5
 GRID_YEARS = 10.0
 #: Interval edges in years after the last visit, shape (K + 1,).
 EDGES = np.arange(0.0, GRID_YEARS + INTERVAL_YEARS / 2, INTERVAL_YEARS)
-#: Settings chosen with the landmark protocol on separate folds (``select_settings``), shipped.
+#: Settings chosen with the landmark protocol on separate folds (``pbc_rnn_selection``), shipped.
 SETTINGS: dict[str, Any] = {"cell": "gru", "units": 16, "members": 3, "dense_units": 0,
                             "dropout": 0.0, "l2": 1e-4, "epochs": 15, "batch_size": 64,
                             "learning_rate": 3e-3}
@@ -433,7 +428,7 @@ def train(*, data=None, seed: int = 0, models_dir=None) -> dict[str, Any]:
 
 
 def _previous_selection(models_dir) -> dict[str, Any]:
-    """The card's "settings_selection*" fields (from :func:`select_settings`), kept on retraining."""
+    """The card's "settings_selection*" fields (``pbc_rnn_selection``), kept on retraining."""
     try:
         card = registry.load_card(NAME, models_dir)
     except Exception:  # no card yet, or unreadable: the selection is simply not recorded
@@ -444,9 +439,9 @@ def _previous_selection(models_dir) -> dict[str, Any]:
 def evaluate(*, data=None, models_dir=None, repeats: int = 3, folds: int = 5) -> dict[str, Any]:
     """Landmark cross-validation of the network and both Cox baselines (same folds).
 
-    Retrains the network in every fold (settings ``SETTINGS``); see :mod:`medcore.landmark`.
+    Retrains the network in every fold (settings ``SETTINGS``); see :mod:`medcore.survival.landmark`.
     """
-    from medcore import landmark
+    from medcore.survival import landmark
 
     visits = load_pbcseq(data)
     result = landmark.cross_validate(
@@ -476,22 +471,3 @@ class RNNPredictor:
         conditional = (survival_at(EDGES, grid, elapsed + landmark_set.horizon)
                        / survival_at(EDGES, grid, elapsed))
         return 1.0 - conditional, conditional
-
-
-
-def select_settings(**kwargs) -> dict[str, Any]:
-    """Compare settings with the landmark protocol on folds the evaluation never uses.
-
-    See :func:`medcore.models.pbc_rnn_selection.select_settings` (same keywords); from the
-    command line: ``python -m medcore.models.pbc_rnn select`` (writes the card's
-    ``"settings_selection"``).
-    """
-    from medcore.models.pbc_rnn_selection import select_settings as run
-
-    return run(**kwargs)
-
-
-if __name__ == "__main__":
-    from medcore.models.pbc_rnn_selection import main
-
-    main()

@@ -2,9 +2,8 @@
 
 The evaluation (:func:`medcore.models.pbc_rnn.evaluate`) uses fold seeds 0, 1, 2; the selection
 uses seed ``SELECTION_SEED`` (10), so the figures reported by the evaluation were not used to choose
-the settings. Run ``python -m medcore.models.pbc_rnn select`` (or
-``python -m medcore.models.pbc_rnn_selection``); the table goes to the card under
-``"settings_selection"`` and :func:`medcore.models.pbc_rnn.train` keeps it on retraining.
+the settings. Run ``python -m medcore.models.pbc_rnn_selection select``; the table goes to the
+card under ``"settings_selection"`` and :func:`medcore.models.pbc_rnn.train` keeps it on retraining.
 """
 from __future__ import annotations
 
@@ -51,8 +50,8 @@ def select_settings(*, data=None, visits: pd.DataFrame | None = None,
 
     Every candidate (and ``landmark_coxph`` for reference) is fitted on the same patient folds
     (seed ``seed``); the table gives mean C-index, its SD over folds, Brier and the 5-year
-    calibration (:func:`medcore.landmark.window_calibration`). Command line:
-    ``python -m medcore.models.pbc_rnn select [--data PATH] [--candidates a,b]``
+    calibration (:func:`medcore.survival.landmark.window_calibration`). Command line:
+    ``python -m medcore.models.pbc_rnn_selection select [--data PATH] [--candidates a,b]``
     (about 2 minutes per candidate on 2 cores).
 
     Parameters
@@ -75,7 +74,7 @@ def select_settings(*, data=None, visits: pd.DataFrame | None = None,
         metrics), ``"ranking_by_c_index"`` (labels, best first) and ``"chosen"`` (label by
         ``SELECTION_RULE``, or None when the shipped settings are not among the candidates).
     """
-    from medcore import landmark
+    from medcore.survival import landmark
 
     visits = load_pbcseq(data) if visits is None else visits
     candidates = SELECTION_CANDIDATES if candidates is None else candidates
@@ -133,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
     import argparse
     import json
 
-    parser = argparse.ArgumentParser(prog="python -m medcore.models.pbc_rnn",
+    parser = argparse.ArgumentParser(prog="python -m medcore.models.pbc_rnn_selection",
                                      description="Settings selection for pbc_rnn.")
     parser.add_argument("command", choices=["select"])
     parser.add_argument("--data", default=None)

@@ -62,7 +62,7 @@ def survival_figure(times, curves: Mapping[str, Mapping[str, Sequence[float]]], 
     times : array-like, shape (t,)
         Years, shared by every curve in ``curves``.
     curves : mapping name -> {"survival", optional "lower", "upper"}, each shape (t,)
-    kaplan_meier : dict from :func:`medcore.survival_metrics.kaplan_meier`, optional
+    kaplan_meier : dict from :func:`medcore.survival.metrics.kaplan_meier`, optional
         Drawn only up to its own times (never beyond the cohort's follow-up).
     marks : years to mark with a vertical dotted line (e.g. 1, 3, 5).
     """
@@ -120,7 +120,7 @@ def icon_array(count: int, *, total: int = 100, columns: int = 10,
 def calibration_figure(groups: Sequence[Mapping[str, float]], *, horizon: float) -> go.Figure:
     """Predicted vs observed (Kaplan-Meier, 95% CI) survival at ``horizon`` by risk group.
 
-    ``groups``: the ``"groups"`` list of :func:`medcore.survival_metrics.calibration_at`.
+    ``groups``: the ``"groups"`` list of :func:`medcore.survival.metrics.calibration_at`.
     """
     predicted = [g["predicted"] for g in groups]
     observed = [g["observed"] for g in groups]

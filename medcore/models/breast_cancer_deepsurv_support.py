@@ -1,10 +1,10 @@
 """The DeepSurv code path of ``breast_cancer_deepsurv`` on a second data set: SUPPORT.
 
-``python -m medcore.survival_support [--members 3] [--json]`` trains the same ensemble
+``python -m medcore.models.breast_cancer_deepsurv_support [--members 3] [--json]`` trains the same ensemble
 (:func:`medcore.models.breast_cancer_deepsurv.fit_ensemble`, Cox loss with Breslow ties, Breslow
 baselines) on SUPPORT (SurvSet ``support2``, DeepSurv's 14 covariates), fits a lifelines Cox PH on
 the same covariates in the same run, and prints the metrics of
-:func:`medcore.survival_metrics.survival_report` for both on a held-out test split. Nothing is
+:func:`medcore.survival.metrics.survival_report` for both on a held-out test split. Nothing is
 saved: this is a check of the method, not a shipped model. DeepSurv (Katzman et al. 2018) reports
 C = 0.618 (Cox PH 0.583) on its own 80/20 split, which is not ours.
 
@@ -44,7 +44,7 @@ def run(*, seed: int = 0, members: int = 3) -> dict[str, Any]:
     from medcore.datasets.rotterdam_gbsg import load_support
     from medcore.models.breast_cancer_deepsurv import _predict, fit_ensemble
     from medcore.survival import breslow_baseline, survival_curves, survival_targets
-    from medcore.survival_metrics import survival_report
+    from medcore.survival.metrics import survival_report
 
     started = time.perf_counter()
     frame = load_support()
@@ -84,7 +84,7 @@ def run(*, seed: int = 0, members: int = 3) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m medcore.survival_support",
+    parser = argparse.ArgumentParser(prog="python -m medcore.models.breast_cancer_deepsurv_support",
                                      description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=0)

@@ -19,33 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from medcore.errors import DataValidationError
+from medcore.survival.data import check_survival_data
 
 __all__ = ["check_survival_data", "harrell_c", "uno_c", "integrated_brier", "brier_at",
            "calibration_at", "kaplan_meier", "survival_report"]
-
-
-def check_survival_data(time, event) -> tuple[np.ndarray, np.ndarray]:
-    """Validate survival data; return ``(time float64, event float64)`` of shape (n,).
-
-    Raises
-    ------
-    DataValidationError
-        Different lengths, non-finite or negative times, or an event indicator that is not 0/1.
-    """
-    time = np.asarray(time, dtype=float).ravel()
-    event = np.asarray(event).ravel()
-    if time.shape != event.shape:
-        raise DataValidationError(
-            f"time has {time.size} values but event has {event.size}; pass one of each per "
-            "patient.")
-    if not np.isfinite(time).all():
-        raise DataValidationError("observed time contains NaN or infinite values; drop them.")
-    if (time < 0).any():
-        raise DataValidationError("observed time contains values smaller zero")
-    if not np.isin(event, (0, 1, True, False)).all():
-        raise DataValidationError("event indicator must be binary (0 or 1)")
-    return time, event.astype(float)
 
 
 def _structured(time, event):

@@ -8,7 +8,7 @@ score at the horizon (scikit-survival, censoring distribution from the training 
 averaged over landmarks. Calibration of the predicted survival to the end of the window is
 checked on the pooled out-of-fold predictions of each repeat (every patient at risk predicted
 once per landmark): mean predicted vs Kaplan-Meier observed survival by quintile of predicted
-risk (:func:`medcore.survival_metrics.calibration_at`), plus the share of near-zero predictions
+risk (:func:`medcore.survival.metrics.calibration_at`), plus the share of near-zero predictions
 and what was observed among them. Cross-validation splits **patients** (stratified by death) into folds,
 repeated with different seeds; all predictors see the same folds in the same run.
 
@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from medcore.datasets.pbc import DAYS_PER_YEAR
-from medcore.survival_metrics import brier_at, calibration_at, harrell_c, kaplan_meier
+from medcore.datasets.pbc import DAYS_PER_YEAR, LOG_FEATURES, VISIT_COLUMNS
+from medcore.survival.metrics import brier_at, calibration_at, harrell_c, kaplan_meier
 
 LANDMARKS_YEARS = (1.0, 2.0, 3.0, 4.0, 5.0)
 HORIZON_YEARS = 5.0
@@ -141,8 +141,6 @@ def horizon_brier(train_set: LandmarkSet, test_set: LandmarkSet,
 def _cox_matrix(frame: pd.DataFrame, medians: pd.Series | None = None
                 ) -> tuple[pd.DataFrame, pd.Series]:
     """Covariates of the network (no time channels): sex coded, logs taken, medians filled."""
-    from medcore.models.pbc_rnn import LOG_FEATURES, VISIT_COLUMNS
-
     x = frame.reindex(columns=list(VISIT_COLUMNS)).copy()
     if x["sex"].dtype == object:
         x["sex"] = (x["sex"].astype(str).str.lower() == "m").astype(float)
