@@ -1,6 +1,6 @@
 """Classification metrics: thin wrappers over scikit-learn, plus calibration and bootstrap CIs.
 
-Survival metrics live in :mod:`medcore.survival_metrics` (lifelines / scikit-survival).
+Survival metrics live in :mod:`medcore.survival.metrics` (lifelines / scikit-survival).
 """
 from __future__ import annotations
 
