@@ -1,8 +1,11 @@
-"""Benchmarks behind ``python -m medcore bench``.
+"""Benchmarks behind ``python -m medcore bench``: the library's own figures (imaging, records,
+models, explanations).
 
 Each group is one module in this package with ``run(*, data=None) -> dict[str, float]``; the
 figures of all groups are merged into one JSON object. A group whose prerequisites are missing
-(a data file, Chromium) returns ``{"GROUP_skipped": "reason"}`` instead of failing the run.
+(a data file) returns ``{"GROUP_skipped": "reason"}`` instead of failing the run. The dashboard's
+figures in a real browser need Chromium and Playwright, which the library never imports: they are
+``python -m bench.browser_figures`` in the repository's ``bench/`` folder.
 """
 from __future__ import annotations
 
@@ -19,8 +22,7 @@ from typing import Any
 _ROOT = Path(__file__).resolve().parents[2]
 
 #: Benchmark groups, in the order they run.
-GROUPS: tuple[str, ...] = ("imaging", "records", "cnn", "fnn", "survival", "rnn", "explain",
-                           "browser")
+GROUPS: tuple[str, ...] = ("imaging", "records", "cnn", "fnn", "survival", "rnn", "explain")
 
 
 def machine() -> dict[str, Any]:

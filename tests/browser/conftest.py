@@ -1,7 +1,7 @@
 """Fixtures for the browser tests: a running dashboard, Debian's Chromium, one page, screenshots.
 
-The server and browser launchers live in :mod:`medcore.benchmarks.browser` (shared with
-``python -m medcore bench``). Screenshots go to ``$MEDCORE_SCREENSHOT_DIR`` (default
+The server and browser launchers live in :mod:`bench.browser` (shared with the browser figures,
+``python -m bench.browser_figures``). Screenshots go to ``$MEDCORE_SCREENSHOT_DIR`` (default
 ``tests/browser/screenshots/``, git-ignored); with ``MEDCORE_UPDATE_DOCS_SCREENSHOTS=1`` they are
 also copied to ``docs/screenshots/`` for the README.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from medcore.benchmarks import browser as launcher
+from bench import browser as launcher
 
 HERE = Path(__file__).resolve().parent
 DOCS_SCREENSHOTS = launcher.ROOT / "docs" / "screenshots"

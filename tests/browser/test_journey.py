@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from medcore.benchmarks import browser as launcher
+from bench import browser as launcher
 from medcore.schemas import ROTTERDAM
 
 pytestmark = pytest.mark.browser

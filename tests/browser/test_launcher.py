@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from medcore.benchmarks import browser as launcher
+from bench import browser as launcher
+from bench import browser_figures
 
 
 @pytest.mark.parametrize("status", [ForwardMsg.FINISHED_SUCCESSFULLY,
@@ -42,6 +43,6 @@ def test_tree_rss_counts_this_process():
 
 def test_run_reports_why_it_skips_without_chromium(monkeypatch):
     monkeypatch.setattr(launcher, "CHROMIUM_PATH", Path("/nonexistent/chromium"))
-    figures = launcher.run()
+    figures = browser_figures.run()
     assert list(figures) == ["browser_skipped"]
     assert "apt-get install chromium" in figures["browser_skipped"]

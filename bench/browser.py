@@ -1,19 +1,9 @@
-"""The dashboard in a real browser: server launcher, Chromium launcher and browser figures.
+"""The dashboard in a real browser: server launcher, Chromium launcher, page helpers.
 
 One place starts ``streamlit run dashboard.py`` on a free localhost port and Debian's Chromium
-through Playwright; the end-to-end tests (``tests/browser/``) and ``python -m medcore bench``
-both use it.
-
-Figures (:func:`run`):
-
-- ``cold_start_s``: seconds from starting the server process to the home page rendered in the
-  browser (target <= 4 s); ``cold_start_tensorflow_loaded`` says whether the server had loaded
-  TensorFlow by then (it must not: no page before a model page needs it).
-- ``first_diagnosis_cold_s`` / ``first_diagnosis_warm_s``: from opening Diagnosis with a sample
-  radiograph to the probability shown, the first time in a fresh server (TensorFlow import and
-  model load included; target <= 6 s) and again once the model is cached (target <= 0.5 s).
-- ``server_rss_mb``: resident memory of the server's process tree after every page, and so every
-  model, has been used (target <= 1,500 MB).
+through Playwright; the end-to-end tests (``tests/browser/``) and the browser figures
+(:mod:`bench.browser_figures`, ``python -m bench.browser_figures --json``) both use it. Tooling,
+not product: it lives outside the ``medcore`` package, which never imports Playwright.
 
 Playwright's own browser download does not work on this machine; Chromium comes from Debian
 (``apt-get install chromium``) at :data:`CHROMIUM_PATH`.
@@ -36,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 #: The repository root (where ``dashboard.py`` lives).
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 #: Debian's Chromium; Playwright drives it instead of its own download.
 CHROMIUM_PATH = Path("/usr/bin/chromium")
@@ -321,7 +311,7 @@ def act_and_wait(page: Any, action: Any, timeout_ms: float = 60_000) -> None:
     runs = _RUNS.get(page)
     if runs is None:
         raise ValueError("This page's script runs are not counted: open it with "
-                         "medcore.benchmarks.browser.new_tab(browser or context).")
+                         "bench.browser.new_tab(browser or context).")
     before = runs.finished
     action()
     deadline = time.perf_counter() + timeout_ms / 1000.0
@@ -461,58 +451,3 @@ def tensorflow_loaded(pid: int) -> bool:
     except OSError:
         return False
     return "libtensorflow" in maps or "_pywrap_tensorflow" in maps
-
-
-def run(*, data: Path | None = None) -> dict[str, Any]:
-    """Browser figures: cold start, first diagnosis cold and warm, server memory.
-
-    Parameters
-    ----------
-    data : Path, optional
-        Data folder passed to the server as ``MEDCORE_DATA_DIR`` (default: the environment's).
-
-    Returns
-    -------
-    dict
-        The figures named in the module docstring, or ``{"browser_skipped": reason}``.
-    """
-    reason = chromium_missing_reason()
-    if reason:
-        return {"browser_skipped": reason}
-    from playwright.sync_api import sync_playwright
-
-    env = {"MEDCORE_DATA_DIR": str(data)} if data else None
-    figures: dict[str, Any] = {}
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = new_tab(browser)
-            with running_dashboard(env=env) as server:
-                page.goto(server.url)
-                page.get_by_role("heading", name="medcore", exact=True).wait_for(timeout=60_000)
-                figures["cold_start_s"] = round(time.perf_counter() - server.started_at, 2)
-                figures["cold_start_tensorflow_loaded"] = tensorflow_loaded(server.process.pid)
-                figures.update(_diagnosis_figures(page, data))
-                _visit_every_model(page)
-                figures["server_rss_mb"] = tree_rss_mb(server.process.pid)
-        finally:
-            browser.close()
-    return figures
-
-
-def _diagnosis_figures(page: Any, data: Path | None) -> dict[str, Any]:
-    """First diagnosis in a fresh server (cold), then on another sample, model cached (warm)."""
-    first, second = diagnosis_samples(data)
-    cold = diagnose_sample(page, first)
-    open_page(page, "Home", heading="medcore")
-    warm = diagnose_sample(page, second)
-    return {"first_diagnosis_sample": first,
-            "first_diagnosis_cold_s": round(cold.total_s, 2),
-            "first_diagnosis_warm_s": round(warm.total_s, 2),
-            "first_diagnosis_warm_page_open_s": round(warm.page_open_s, 2)}
-
-
-def _visit_every_model(page: Any) -> None:
-    """Open every page that loads a model, so the memory figure counts them all."""
-    for title in ("Diagnosis", "Survival", "Explanation"):
-        open_page(page, title, 180_000)

@@ -1,0 +1,100 @@
+"""Browser figures of the dashboard in Debian's Chromium: ``python -m bench.browser_figures``.
+
+Run from the repository root (``python -m medcore bench`` gives the model and explanation
+figures; these need a browser, so they live here with the harness, :mod:`bench.browser`).
+
+- ``cold_start_s``: seconds from starting the server process to the home page rendered in the
+  browser (target <= 4 s); ``cold_start_tensorflow_loaded`` says whether the server had loaded
+  TensorFlow by then (it must not: no page before a model page needs it).
+- ``first_diagnosis_cold_s`` / ``first_diagnosis_warm_s``: from opening Diagnosis with a sample
+  radiograph to the probability shown, the first time in a fresh server (TensorFlow import and
+  model load included; target <= 6 s) and again once the model is cached (target <= 0.5 s).
+- ``server_rss_mb``: resident memory of the server's process tree after every page, and so every
+  model, has been used (target <= 1,500 MB).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.browser import (chromium_missing_reason, diagnose_sample, diagnosis_samples,
+                           launch_chromium, new_tab, open_page, running_dashboard,
+                           tensorflow_loaded, tree_rss_mb)
+
+
+def run(*, data: Path | None = None) -> dict[str, Any]:
+    """Browser figures: cold start, first diagnosis cold and warm, server memory.
+
+    Parameters
+    ----------
+    data : Path, optional
+        Data folder passed to the server as ``MEDCORE_DATA_DIR`` (default: the environment's).
+
+    Returns
+    -------
+    dict
+        The figures named in the module docstring, or ``{"browser_skipped": reason}``.
+    """
+    reason = chromium_missing_reason()
+    if reason:
+        return {"browser_skipped": reason}
+    from playwright.sync_api import sync_playwright
+
+    env = {"MEDCORE_DATA_DIR": str(data)} if data else None
+    figures: dict[str, Any] = {}
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = new_tab(browser)
+            with running_dashboard(env=env) as server:
+                page.goto(server.url)
+                page.get_by_role("heading", name="medcore", exact=True).wait_for(timeout=60_000)
+                figures["cold_start_s"] = round(time.perf_counter() - server.started_at, 2)
+                figures["cold_start_tensorflow_loaded"] = tensorflow_loaded(server.process.pid)
+                figures.update(_diagnosis_figures(page, data))
+                _visit_every_model(page)
+                figures["server_rss_mb"] = tree_rss_mb(server.process.pid)
+        finally:
+            browser.close()
+    return figures
+
+
+def _diagnosis_figures(page: Any, data: Path | None) -> dict[str, Any]:
+    """First diagnosis in a fresh server (cold), then on another sample, model cached (warm)."""
+    first, second = diagnosis_samples(data)
+    cold = diagnose_sample(page, first)
+    open_page(page, "Home", heading="medcore")
+    warm = diagnose_sample(page, second)
+    return {"first_diagnosis_sample": first,
+            "first_diagnosis_cold_s": round(cold.total_s, 2),
+            "first_diagnosis_warm_s": round(warm.total_s, 2),
+            "first_diagnosis_warm_page_open_s": round(warm.page_open_s, 2)}
+
+
+def _visit_every_model(page: Any) -> None:
+    """Open every page that loads a model, so the memory figure counts them all."""
+    for title in ("Diagnosis", "Survival", "Explanation"):
+        open_page(page, title, 180_000)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the machine and the browser figures as one JSON object."""
+    from medcore.benchmarks import machine
+
+    parser = argparse.ArgumentParser(prog="python -m bench.browser_figures",
+                                     description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=None,
+                        help="data folder for the server (default: $MEDCORE_DATA_DIR)")
+    parser.add_argument("--json", action="store_true", help="print compact JSON")
+    args = parser.parse_args(argv)
+    figures = {"machine": machine(), **run(data=args.data)}
+    print(json.dumps(figures, indent=None if args.json else 2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
