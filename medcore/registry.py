@@ -16,8 +16,11 @@ from typing import Any
 
 from medcore.errors import ModelFileError
 
-#: Where the shipped models live.
-MODELS_DIR = Path(__file__).resolve().parent.parent / "assets" / "models"
+_PACKAGE = Path(__file__).resolve().parent
+#: Where the shipped models live: ``assets/models`` at the root of a source checkout (the one copy
+#: in git), carried by an installed wheel as ``medcore/assets/models`` (see ``setup.py``).
+MODELS_DIR = (_PACKAGE / "assets" / "models" if (_PACKAGE / "assets" / "models").is_dir()
+              else _PACKAGE.parent / "assets" / "models")
 
 #: Every model the dashboard knows, with the module that trains and evaluates it.
 MODEL_MODULES: dict[str, str] = {

@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-#: The repository root (imports in fresh interpreters run from here).
+#: The folder holding the ``medcore`` package (a checkout's root, or site-packages when
+#: installed): imports in fresh interpreters run from here, so they time this copy of medcore.
 _ROOT = Path(__file__).resolve().parents[2]
 
 #: Benchmark groups, in the order they run.
