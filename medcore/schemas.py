@@ -89,6 +89,9 @@ class Schema:
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: Columns that hold one value per patient (the first ``unique`` column), e.g. sex.
     per_patient: tuple[str, ...] = ()
+    #: A column in which each patient's rows (the first ``unique`` column) must increase, in
+    #: file order (the visit day): a row out of that order is reported.
+    ordered_by: str = ""
 
     @property
     def column_names(self) -> list[str]:
@@ -255,6 +258,7 @@ PBC_VISITS = Schema(
     ),
     unique=("id", "day"),
     per_patient=("age", "sex", "trt"),
+    ordered_by="day",
     # Examples: medians / modes of survival::pbcseq (1,945 visits).
     description="One row per visit; rows of one patient share an id.",
 )

@@ -41,7 +41,8 @@ def decode_upload(files) -> dict:
         return cached[1]
     try:
         with st.spinner("Decoding the upload..."):
-            series = load_series([f.getvalue() for f in files], filenames=[f.name for f in files])
+            series = load_series([f.getvalue() for f in files],
+                                 filenames=[f.name for f in files]).series
     except MedcoreError as error:
         st.session_state[_DECODED] = (signature, error)
         raise

@@ -57,8 +57,9 @@ def test_slices_ordered_by_position_along_the_normal_not_by_upload_or_instance()
     files = [make_slice(3, z=-60.0, instance=1, series_uid=uid),
              make_slice(1, z=-80.0, instance=3, series_uid=uid),
              make_slice(2, z=-70.0, instance=2, series_uid=uid)]
-    series = load_series(files, filenames=["a.dcm", "b.dcm", "c.dcm"])
-    assert list(series) == [uid]
+    loaded = load_series(files, filenames=["a.dcm", "b.dcm", "c.dcm"])
+    series = loaded.series
+    assert list(series) == [uid] and loaded.skipped == () and loaded.ignored == ()
     volume = series[uid]
     assert volume.pixels.shape == (3, 128, 128) and markers(volume) == [1, 2, 3]
     assert volume.metadata["frames"] == 3 and volume.metadata["slice_spacing_mm"] == "10"
@@ -83,7 +84,7 @@ def test_falls_back_to_instance_number_without_positions():
     uid = generate_uid()
     files = [make_slice(marker, z=None, instance=instance, series_uid=uid)
              for marker, instance in ((2, 5), (1, 4), (3, 9))]
-    assert markers(load_series(files)[uid]) == [1, 2, 3]
+    assert markers(load_series(files).series[uid]) == [1, 2, 3]
 
 
 def test_mixed_series_are_told_apart():
@@ -91,7 +92,7 @@ def test_mixed_series_are_told_apart():
     files = [make_slice(1, z=0.0, instance=1, series_uid=first, description="lung"),
              make_slice(5, z=0.0, instance=1, series_uid=second, description="bone"),
              make_slice(2, z=5.0, instance=2, series_uid=first, description="lung")]
-    series = load_series(files)
+    series = load_series(files).series
     assert set(series) == {first, second}
     assert series[first].n_frames == 2 and series[second].n_frames == 1
     assert series[second].metadata["series_description"] == "bone"
@@ -106,18 +107,21 @@ def test_zip_of_a_series_with_folders_and_system_files():
              "__MACOSX/study/._s1.dcm": b"\x00\x05\x16\x07junk",
              "study/.DS_Store": b"junk"}
     data = zipped(files)
-    assert markers(load_series(data, filenames=["study.zip"])[uid]) == [1, 2]
+    loaded = load_series(data, filenames=["study.zip"])
+    assert markers(loaded.series[uid]) == [1, 2] and loaded.skipped == ()
+    assert loaded.ignored == ("study.zip/__MACOSX/study/._s1.dcm", "study.zip/study/.DS_Store")
     assert markers(load_scan(data, filename="study.zip")) == [1, 2]
 
 
-def test_zip_with_a_non_dicom_member():
+def test_zip_with_a_non_dicom_member_loads_the_series_and_names_the_member():
     uid = generate_uid()
     data = zipped({"s1.dcm": make_slice(1, z=0.0, instance=1, series_uid=uid),
                    "report.pdf": b"%PDF-1.4 a report"})
-    with pytest.raises(InvalidUploadError,
-                       match="study.zip/report.pdf in the zip holds a PDF document; expected "
-                             "only DICOM files"):
-        load_series(data, filenames=["study.zip"])
+    loaded = load_series(data, filenames=["study.zip"])
+    assert list(loaded.series) == [uid]
+    assert [s.name for s in loaded.skipped] == ["study.zip/report.pdf"]
+    assert loaded.skipped[0].reason.startswith("holds a PDF document, not a DICOM file")
+    assert load_scan(data, filename="study.zip").n_frames == 1
 
 
 def test_zip_bomb_guard():
@@ -129,6 +133,11 @@ def test_zip_bomb_guard():
     many = zipped({f"{i}.dcm": b"x" for i in range(6)})
     with pytest.raises(InvalidUploadError, match="holds 6 files; expected at most 5"):
         load_series(many, filenames=["many.zip"], max_zip_members=5)
+    # Beside a good file, the bomb is skipped with the same reason.
+    good = make_slice(1, z=0.0, instance=1, series_uid=generate_uid())
+    loaded = load_series([bomb, good], filenames=["bomb.zip", "ct.dcm"], max_zip_bytes=1_000_000)
+    assert len(loaded.series) == 1 and loaded.skipped[0].name == "bomb.zip"
+    assert loaded.skipped[0].reason.startswith("unpacks to 2 MB; expected at most 1 MB")
 
 
 def test_damaged_and_empty_zips():
@@ -145,9 +154,13 @@ def test_slices_of_different_sizes_in_one_series():
     small.PixelData = bytes(64 * 64 * 2)
     buffer = io.BytesIO()
     small.save_as(buffer, enforce_file_format=True)
-    files = [make_slice(1, z=5.0, instance=2, series_uid=uid), buffer.getvalue()]
-    with pytest.raises(InvalidUploadError, match="expected slices of one size"):
-        load_series(files, filenames=["big.dcm", "small.dcm"])
+    files = [make_slice(1, z=5.0, instance=2, series_uid=uid), buffer.getvalue(),
+             make_slice(3, z=10.0, instance=3, series_uid=uid)]
+    loaded = load_series(files, filenames=["big.dcm", "small.dcm", "big2.dcm"])
+    assert list(loaded.series) == [f"{uid}:128x128", f"{uid}:64x64"] and not loaded.skipped
+    big, small = loaded.series.values()
+    assert big.pixels.shape == (2, 128, 128) and markers(big) == [1, 3]
+    assert small.pixels.shape == (1, 64, 64) and small.series_uid == uid
 
 
 def test_images_next_to_dicom_become_their_own_entries():
@@ -157,7 +170,7 @@ def test_images_next_to_dicom_become_their_own_entries():
     Image.fromarray(np.zeros((8, 8), np.uint8)).save(buffer, format="PNG")
     uid = generate_uid()
     series = load_series([make_slice(1, z=0.0, instance=1, series_uid=uid), buffer.getvalue()],
-                         filenames=["ct.dcm", "photo.png"])
-    assert set(series) == {uid, "file:photo.png"}
+                         filenames=["ct.dcm", "photo.png"]).series
+    assert list(series) == [uid, "file:photo.png"]
     with pytest.raises(InvalidUploadError, match="holds a PDF document"):
         load_series([b"%PDF-1.4"], filenames=["x.png"])

@@ -14,6 +14,9 @@ from medcore.imaging.sources import EXPECTED, local_file_head, not_a_scan, read_
 def load_scan(source: Any, *, filename: str | None = None) -> Scan:
     """Read a DICOM file, a zip of one DICOM series, or a PNG/JPEG image into a :class:`Scan`.
 
+    A zip's files other than its series' DICOM files (a README, a DICOMDIR) are left out; to
+    learn which, and why, use :func:`~medcore.imaging.load_series`.
+
     Parameters
     ----------
     source : str, os.PathLike, bytes or binary file object
@@ -64,7 +67,8 @@ def load_scan(source: Any, *, filename: str | None = None) -> Scan:
 
 
 def _single_series(data: bytes, name: str) -> Scan:
-    series = load_series([data], filenames=[name])
+    """The one series of a zip (its other files, e.g. a README, are left out)."""
+    series = load_series([data], filenames=[name]).series
     if len(series) != 1:
         raise InvalidUploadError(
             f"{name} holds {len(series)} series; expected one. Pick one with load_series (the "

@@ -9,12 +9,16 @@ from pathlib import Path
 from typing import Any, BinaryIO, Union
 
 from medcore.errors import InvalidUploadError
+from medcore.uploads import megabytes, source_size
 
 #: What ``load_scan`` accepts: a path, the file's bytes, or a binary file object (an upload).
 Source = Union[str, os.PathLike, bytes, bytearray, memoryview, BinaryIO]
 
 #: Largest single file read (bytes); the page's upload limit is lower.
 MAX_FILE_BYTES = 1024 * 1024 * 1024
+#: Largest upload the dashboard decodes (all files of one upload together, bytes): a CT series
+#: of ~300 slices fits; its float32 volume then takes about twice as much memory again.
+MAX_UPLOAD_BYTES = 150 * 1024 * 1024
 
 EXPECTED = ("a DICOM file (.dcm, with or without the 128-byte preamble), a .zip of DICOM files, "
             "or a PNG or JPEG image")
@@ -41,6 +45,10 @@ _DESCRIPTIONS = {
     "bmp": "a BMP image",
     "text": "a text file",
     "unknown": "bytes of no recognised image format",
+    "zip": "a zip archive",
+    "png": "a PNG image",
+    "jpeg": "a JPEG image",
+    "empty": "nothing (0 bytes)",
 }
 
 
@@ -63,14 +71,16 @@ def read_source(source: Any, filename: str | None = None) -> tuple[bytes, str]:
         try:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:
-                raise InvalidUploadError(f"{name} is {size / 1e6:.0f} MB; expected at most "
-                                         f"{MAX_FILE_BYTES / 1e6:.0f} MB. Upload fewer slices.")
+                raise too_large(name, size, MAX_FILE_BYTES)
             return path.read_bytes(), name
         except OSError as exc:
             raise InvalidUploadError(f"{name} could not be read ({exc.strerror}); expected "
                                      f"{EXPECTED}. Check the path and permissions.") from exc
     if hasattr(source, "read"):
         name = filename or Path(str(getattr(source, "name", "") or "the uploaded file")).name
+        size = source_size(source)
+        if size is not None and size > MAX_FILE_BYTES:
+            raise too_large(name, size, MAX_FILE_BYTES)
         try:
             if hasattr(source, "getvalue"):
                 data = source.getvalue()
@@ -85,11 +95,18 @@ def read_source(source: Any, filename: str | None = None) -> tuple[bytes, str]:
             raise InvalidUploadError(f"{name} was opened in text mode; expected a binary file "
                                      "object. Open it with open(path, 'rb').")
         if len(data) > MAX_FILE_BYTES:
-            raise InvalidUploadError(f"{name} is larger than {MAX_FILE_BYTES / 1e6:.0f} MB; "
-                                     "expected a smaller upload. Upload fewer slices.")
+            raise too_large(name, len(data), MAX_FILE_BYTES)
         return bytes(data), name
     raise InvalidUploadError(f"received a {type(source).__name__}; expected a path, bytes or a "
                              "binary file object holding " + EXPECTED + ".")
+
+
+def too_large(name: str, size: int, limit: int) -> InvalidUploadError:
+    """The error for an upload over the size limit (raised before its bytes are read)."""
+    return InvalidUploadError(
+        f"{name} is {megabytes(size)}; expected at most {megabytes(limit)} per upload (the "
+        "dashboard decodes uploads in memory). Upload fewer files or one series at a time, or "
+        "zip only the series you need.")
 
 
 def local_file_head(source: Any, size: int = 512) -> tuple[Path, bytes] | None:

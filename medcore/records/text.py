@@ -9,6 +9,7 @@ from typing import BinaryIO
 
 from medcore.errors import DataValidationError
 from medcore.schemas import Schema
+from medcore.uploads import megabytes, source_size
 
 #: Delimiters tried when none is given.
 DELIMITERS = (",", ";", "\t", "|")
@@ -23,20 +24,34 @@ def normalise(name: str) -> str:
     return " ".join(str(name).strip().lower().replace("_", " ").split())
 
 
-def read_bytes(source: bytes | str | os.PathLike | BinaryIO) -> bytes:
+def too_large(size: int, limit: int = MAX_BYTES) -> DataValidationError:
+    """The error for a records file over the size limit (raised before it is read)."""
+    return DataValidationError(
+        f"the records file is {megabytes(size)}; expected at most {megabytes(limit)} of patient "
+        "records per file. Split it into smaller files (or remove columns the schema does not "
+        "use).")
+
+
+def read_bytes(source: bytes | str | os.PathLike | BinaryIO,
+               max_bytes: int = MAX_BYTES) -> bytes:
     """The bytes of a path, of bytes, or of a (rewound) binary file object such as an upload.
+
+    A source larger than ``max_bytes`` is refused from its stated size, before it is read.
 
     Raises
     ------
     DataValidationError
-        An unreadable path or an unsupported source type.
+        A source over the limit, an unreadable path or an unsupported source type.
     """
+    size = source_size(source)
+    if size is not None and size > max_bytes:
+        raise too_large(size, max_bytes)
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source)
     if isinstance(source, (str, os.PathLike)):
         try:
             with open(source, "rb") as handle:
-                return handle.read(MAX_BYTES + 1)
+                return handle.read(max_bytes + 1)
         except OSError as exc:
             raise DataValidationError(
                 f"cannot read the records file {os.fspath(source)!r} ({exc.strerror}); "
@@ -44,7 +59,7 @@ def read_bytes(source: bytes | str | os.PathLike | BinaryIO) -> bytes:
     if hasattr(source, "read"):
         if hasattr(source, "seek"):
             source.seek(0)
-        data = source.read(MAX_BYTES + 1)
+        data = source.read(max_bytes + 1)
         if isinstance(data, str):
             return data.encode("utf-8")
         return bytes(data)
@@ -70,9 +85,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
             "the records file is empty (0 bytes); expected a CSV with a header row and one row per "
             "record. Download the template CSV for this schema and fill it in.")
     if len(data) > MAX_BYTES:
-        raise DataValidationError(
-            f"the records file is larger than {MAX_BYTES // (1024 * 1024)} MB; expected a CSV of "
-            "patient records. Split it into smaller files.")
+        raise too_large(len(data))
     for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
                           (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                           (codecs.BOM_UTF16_BE, "utf-16")):
@@ -84,12 +97,15 @@ def decode_text(data: bytes) -> tuple[str, str]:
                     f"the records file starts with a {encoding.upper()} byte-order mark but is "
                     f"not valid {encoding.upper()} text; save it again as 'CSV UTF-8'.") from None
     kinds = {b"PK\x03\x04": "a ZIP archive or an Excel workbook (.xlsx)",
-             b"%PDF": "a PDF document", b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls)"}
+             b"%PDF": "a PDF document", b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls)",
+             b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image",
+             b"\x1f\x8b": "a gzip archive"}
     for magic, kind in kinds.items():
         if data.startswith(magic):
             raise DataValidationError(
-                f"the records file is {kind}, not a CSV text file; expected comma-separated text. "
-                "In Excel use 'Save as' -> 'CSV UTF-8', or download the template CSV.")
+                f"the records file is {kind}, not a CSV text file; expected comma-separated text "
+                "or an .xlsx workbook. In Excel use 'Save as' -> 'CSV UTF-8', or download the "
+                "template CSV.")
     if b"\x00" in data[:4096]:
         sample = data[:4096]
         if len(sample) % 2 == 0 and sample[1::2].count(0) > 0.9 * (len(sample) // 2):
@@ -113,7 +129,7 @@ def split_rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
     rows = []
     try:
         for cells in reader:
-            if cells and any(c.strip() for c in cells):
+            if cells and "".join(cells).strip():
                 rows.append((reader.line_num, cells))
     except csv.Error as exc:
         raise DataValidationError(
