@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-st.set_page_config(page_title="medcore", page_icon=":material/stethoscope:", layout="wide")
+# An emoji icon: Streamlit draws it in the page (an inline SVG); a ":material/...:" favicon is
+# fetched from fonts.gstatic.com, a request that would leave the dashboard's host.
+st.set_page_config(page_title="medcore", page_icon="🩺", layout="wide")
 
 
 def home() -> None:

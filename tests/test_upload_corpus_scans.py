@@ -96,10 +96,10 @@ def corpus() -> dict[str, Case]:
         # The wrong file first, the right one added to the same uploader.
         "bad file then good file": Case(
             [("junk.dcm", bytes(range(256)) * 4), ("ct.dcm", one)], frames=[1],
-            skipped={"junk.dcm": "holds bytes of no recognised image format"}),
+            skipped={"junk.dcm": "holds bytes of no recognised image format, not a scan"}),
         "empty file beside a series": Case(
             [("a.dcm", one), ("b.dcm", two), ("empty.dcm", b"")], frames=[2],
-            skipped={"empty.dcm": "is empty (0 bytes)"}),
+            skipped={"empty.dcm": "is empty (0 bytes): its export or upload was interrupted"}),
         "truncated slice in a series": Case(
             [("a.dcm", one), ("b.dcm", two), ("c.dcm", three[:len(three) // 2])], frames=[2],
             skipped={"c.dcm": "truncated"}),
@@ -133,8 +133,8 @@ def corpus() -> dict[str, Case]:
             error="holds only system files and indexes .*A DICOMDIR is the index"),
         "a zip of notes only": Case(
             [("notes.zip", zipped({"notes.txt": b"x", "__MACOSX/._notes.txt": b"x"}))],
-            error=r"^notes.zip holds no usable image \(notes.zip/notes.txt: holds a text file, "
-                  r"not a DICOM file\). Expected a DICOM file"),
+            error=r"^notes.zip holds no usable image \(notes.zip/notes.txt: holds a text "
+                  r"file\). Expected a DICOM file"),
         "one junk file": Case([("junk.dcm", b"not a scan " * 50)],
                               error="^junk.dcm holds a text file; expected a DICOM file"),
         "one empty file": Case([("empty.dcm", b"")], error=r"^empty.dcm is empty \(0 bytes\)"),

@@ -8,6 +8,7 @@ import streamlit as st
 
 from medcore import RESEARCH_USE_DISCLAIMER, registry
 from medcore.errors import MedcoreError
+from medcore.safe_text import markdown_message
 
 
 def disclaimer() -> None:
@@ -16,8 +17,18 @@ def disclaimer() -> None:
 
 
 def show_error(error: MedcoreError) -> None:
-    """Show a medcore error as a message (never a traceback)."""
-    st.error(str(error), icon=":material/error:")
+    """Show a medcore error as a message (never a traceback), as plain text.
+
+    Messages quote file names, cells, headers and DICOM fields from uploads: every character
+    that Markdown would read is escaped (:func:`medcore.safe_text.markdown_message`), so a cell
+    ``![x](http://host/p.png)`` shows as written and the browser fetches nothing.
+    """
+    st.error(markdown_message(error), icon=":material/error:")
+
+
+def show_warning(text: str) -> None:
+    """Show a warning built from data (training-range checks, scan checks) as plain text."""
+    st.warning(markdown_message(text), icon=":material/warning:")
 
 
 @st.cache_resource(show_spinner=False)

@@ -30,6 +30,7 @@ import streamlit as st
 from medcore.errors import DataValidationError
 from medcore.records import as_range, out_of_range, validate_values
 from medcore.schemas import Column, Schema
+from ui.common import show_error, show_warning
 
 _MISSING = "unknown"
 
@@ -164,10 +165,10 @@ def schema_form(schema: Schema, *, defaults: Mapping[str, Any],
     try:
         frame = validate_values(values, schema)
     except DataValidationError as exc:
-        st.error(str(exc), icon=":material/error:")
+        show_error(exc)
         return None
     for warning in out_of_range(frame, training_ranges or {}):
-        st.warning(warning, icon=":material/warning:")
+        show_warning(warning)
     row = frame.iloc[0]
     return {c.name: _plain(row[c.name]) for c in features}
 

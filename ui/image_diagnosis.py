@@ -19,6 +19,7 @@ from medcore.errors import MedcoreError
 from medcore.imaging import ModelWindow, model_window, to_model_input
 from medcore.models import pneumonia_cnn
 from medcore.plots.images import scan_figure
+from medcore.safe_text import escape_markdown
 from ui import common, scan_view, state
 
 MODEL = pneumonia_cnn.NAME
@@ -71,7 +72,7 @@ def _show_images(scan: Any, frame: int, x: np.ndarray, cam: np.ndarray,
         st.markdown("**As uploaded** (the scan's own window)")
         st.plotly_chart(scan_figure(scan.display(frame)), key="image_dx_original")
         rows, columns = scan.pixels.shape[1:3]
-        st.caption(f"{scan.modality}, {rows} x {columns} pixels"
+        st.caption(f"{escape_markdown(scan.modality)}, {rows} x {columns} pixels"
                    + (f", frame {frame + 1} of {scan.n_frames}" if scan.n_frames > 1 else ""))
     with middle:
         st.markdown("**What the model sees** (28 x 28)")
@@ -114,7 +115,7 @@ def _show_result(prediction: pneumonia_cnn.Prediction, card: dict, scan: Any) ->
         st.markdown(sentence)
     reference = scan.metadata.get("reference_label")
     if reference:
-        st.caption(f"Data-set label of this sample: **{reference}**.")
+        st.caption(f"Data-set label of this sample: **{escape_markdown(reference)}**.")
 
 
 def render() -> None:
@@ -132,7 +133,7 @@ def render() -> None:
         card = registry.load_card(MODEL)
         for warning in pneumonia_cnn.intended_use_warnings(scan, frame, model_input=x,
                                                            card=card):
-            st.warning(warning, icon=":material/warning:")
+            common.show_warning(warning)
         with st.spinner("Assessing the image..."):
             prediction, cam = _analyse(x)
     except MedcoreError as exc:

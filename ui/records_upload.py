@@ -1,9 +1,13 @@
-"""The Upload page's records half: schema picker, template download, CSV upload, table + summary.
+"""The Upload page's records half: schema picker, template, CSV or Excel upload, table + summary.
 
 ``render()`` keeps the last good records per schema in
 ``st.session_state[ui.state.RECORDS][schema_name]`` (a validated ``DataFrame``, see
-:func:`medcore.records.load_records`); a bad file shows ``st.error`` and leaves them in place.
-Uploaded bytes stay in memory (never written to disk) and nothing about them is logged.
+:func:`medcore.records.read_records`). A file without problems replaces them. A file whose rows
+are partly bad lists every problem (row, column, what was found, what is expected) and offers
+to continue with the good rows; nothing is dropped silently. A file no row of which is usable
+shows ``st.error`` and leaves the earlier records in place. An .xlsx with several sheets gets a
+sheet picker. Uploaded bytes stay in memory (never written to disk) and nothing about them is
+logged; names and cells from the file are escaped before they reach Markdown.
 """
 from __future__ import annotations
 
@@ -12,20 +16,31 @@ import streamlit as st
 
 from medcore import registry
 from medcore.errors import MedcoreError
-from medcore.records import load_records, out_of_range, summarise, template_csv
+from medcore.records import (MAX_BYTES, RecordsResult, check_file_size, out_of_range,
+                             read_records, safe_csv, sheet_names, summarise, template_csv)
+from medcore.safe_text import escape_markdown, markdown_message
 from medcore.schemas import SCHEMAS, Schema
 from ui import state
-from ui.common import show_error
+from ui.common import show_error, show_warning
 
 #: Which model reads records of which schema (for the training-range warnings).
 SCHEMA_MODELS = {"wdbc": "breast_cancer_fnn", "rotterdam": "breast_cancer_deepsurv",
                  "pbc_visits": "pbc_rnn"}
+#: Private session key: (file id, schema, sheet) of the partly bad upload the user chose to
+#: continue with, so its good rows stay in use across reruns.
+_ACCEPTED = "_records_accepted"
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _load(data: bytes, schema_name: str) -> pd.DataFrame:
-    """Validated records, cached on the upload's bytes and the schema name."""
-    return load_records(data, schema_name)
+def _sheets(data: bytes) -> tuple[str, ...]:
+    """The worksheets of an .xlsx upload; () for a CSV (cached on the bytes)."""
+    return sheet_names(data)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _read(data: bytes, schema_name: str, sheet: str | None) -> RecordsResult:
+    """Checked records, cached on the upload's bytes, the schema name and the sheet."""
+    return read_records(data, schema_name, sheet=sheet)
 
 
 def _training_ranges(schema_name: str) -> dict:
@@ -59,15 +74,16 @@ def _columns_table(schema: Schema) -> pd.DataFrame:
 
 def _show_records(frame: pd.DataFrame, schema: Schema) -> None:
     name = frame.attrs.get("file_name", "the uploaded file")
-    st.success(f"{len(frame)} record{'s' if len(frame) != 1 else ''} from {name}, checked "
-               f"against the '{schema.name}' schema.", icon=":material/check_circle:")
+    st.success(f"{len(frame)} record{'s' if len(frame) != 1 else ''} from "
+               f"{escape_markdown(name)}, checked against the '{schema.name}' schema.",
+               icon=":material/check_circle:")
     for note in frame.attrs.get("notes", []):
-        st.caption(note.capitalize() + ".")
+        st.caption(markdown_message(note[:1].upper() + note[1:] + "."))
     warnings = out_of_range(frame, _training_ranges(schema.name))
     if warnings:
-        st.warning(f"Values outside the training data of `{SCHEMA_MODELS[schema.name]}` "
-                   "(accepted, but its predictions for these rows deserve extra caution):\n"
-                   + "\n".join(f"- {w}" for w in warnings), icon=":material/warning:")
+        show_warning(f"Values outside the training data of {SCHEMA_MODELS[schema.name]} "
+                     "(accepted, but its predictions for these rows deserve extra caution):\n"
+                     + "\n".join(f"- {w}" for w in warnings))
     shown = frame.rename(columns=schema.display_labels)    # the file's headers: in the summary
     rows = frame.attrs.get("rows")
     if rows is not None and len(rows) == len(frame):
@@ -90,6 +106,84 @@ def _show_records(frame: pd.DataFrame, schema: Schema) -> None:
                                "max", "values"])
 
 
+def _problems_table(result: RecordsResult) -> pd.DataFrame:
+    return pd.DataFrame([{"row": p.row, "column": p.column or "(whole row)", "found": p.found,
+                          "expected": p.expected} for p in result.problems])
+
+
+def _partly_bad(result: RecordsResult, upload, schema: Schema, sheet: str | None,
+                kept: dict) -> None:
+    """Some rows good, some not: list the others; offer to continue with the good ones."""
+    good, bad = len(result.valid), len(result.rejected)
+    name = escape_markdown(upload.name)
+    st.warning(f"{bad} of {result.n_records} records in {name} have problems and are listed "
+               f"below; the other {good} passed every check. Correct the file and upload it "
+               "again, or continue with the good records.", icon=":material/warning:")
+    st.dataframe(_problems_table(result), hide_index=True, key="records_problems",
+                 column_config={"row": st.column_config.NumberColumn("Row", width="small"),
+                                "column": st.column_config.TextColumn("Column"),
+                                "found": st.column_config.TextColumn("Found"),
+                                "expected": st.column_config.TextColumn("Expected",
+                                                                        width="large")})
+    st.caption("Rows are numbered as in a spreadsheet: the header is row 1, the first record "
+               "row 2.")
+    with st.expander(f"The {bad} row{'s' if bad != 1 else ''} left out, as in the file"):
+        st.dataframe(result.rejected, key="records_rejected")
+        st.download_button("Download these rows (CSV)", data=safe_csv(result.rejected,
+                                                                      index=True),
+                           file_name=f"{schema.name}_rows_left_out.csv", mime="text/csv",
+                           key="records_rejected_download", icon=":material/download:")
+    signature = (upload.file_id, schema.name, sheet)
+    if st.session_state.get(_ACCEPTED) == signature:
+        st.info(f"Using the {good} good records; the {bad} listed above are left out.",
+                icon=":material/playlist_add_check:")
+        return
+    if st.button(f"Continue with the {good} good record{'s' if good != 1 else ''} "
+                 f"(leave out {bad})", key="records_continue", type="primary"):
+        _keep(result.valid, upload.name, kept, schema)
+        st.session_state[_ACCEPTED] = signature
+        st.rerun()
+    if schema.name in kept:
+        st.caption("Below: the last good records for this schema, still in use.")
+
+
+def _keep(frame: pd.DataFrame, name: str, kept: dict, schema: Schema) -> None:
+    frame.attrs["file_name"] = name
+    kept[schema.name] = frame
+
+
+def _choose_sheet(data: bytes) -> str | None:
+    """A sheet picker for a workbook with several sheets; None (the first, or a CSV)."""
+    sheets = _sheets(data)
+    if len(sheets) < 2:
+        return None
+    return st.selectbox(f"This workbook has {len(sheets)} sheets: pick the one with the records",
+                        sheets, key="records_sheet")
+
+
+def _upload(upload, schema: Schema, kept: dict) -> None:
+    """Check one uploaded file; keep its records when they are good (or the user says so)."""
+    try:
+        check_file_size(upload.size, MAX_BYTES)      # before the bytes are copied or hashed
+        data = upload.getvalue()
+        sheet = _choose_sheet(data)
+        with st.spinner("Checking the records..."):
+            result = _read(data, schema.name, sheet)
+    except MedcoreError as exc:
+        show_error(exc)
+        if schema.name in kept:
+            st.caption("Below: the last good records for this schema, still in use.")
+        return
+    if result.ok:
+        _keep(result.valid, upload.name, kept, schema)
+    elif len(result.valid):
+        _partly_bad(result, upload, schema, sheet, kept)
+    else:
+        show_error(result.error())
+        if schema.name in kept:
+            st.caption("Below: the last good records for this schema, still in use.")
+
+
 def render() -> None:
     """Render the records half of the Upload page."""
     st.subheader("Patient records")
@@ -108,20 +202,15 @@ def render() -> None:
     st.download_button("Download the template CSV", data=template_csv(schema),
                        file_name=f"{schema_name}_template.csv", mime="text/csv",
                        key="records_template", icon=":material/download:")
-    upload = st.file_uploader("Records CSV (comma, semicolon or tab separated)",
-                              type=["csv", "tsv", "txt"], key="records_file")
+    upload = st.file_uploader("Records: CSV (comma, semicolon or tab separated) or Excel (.xlsx)",
+                              type=["csv", "tsv", "txt", "xlsx", "xlsm", "xls"],
+                              key="records_file",
+                              max_upload_size=max(1, MAX_BYTES // (1024 * 1024)),
+                              help="An Excel workbook: its first sheet, or the one you pick. "
+                                   "Read in memory, never written to disk.")
     kept = st.session_state.setdefault(state.RECORDS, {})
     if upload is not None:
-        try:
-            with st.spinner("Checking the records..."):
-                frame = _load(upload.getvalue(), schema_name)
-        except MedcoreError as exc:
-            show_error(exc)
-            if schema_name in kept:
-                st.caption("Below: the last good records for this schema, still in use.")
-        else:
-            frame.attrs["file_name"] = upload.name
-            kept[schema_name] = frame
+        _upload(upload, schema, kept)
     if schema_name in kept:
         _show_records(kept[schema_name], schema)
     elif upload is None:

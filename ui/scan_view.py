@@ -14,6 +14,7 @@ import streamlit as st
 
 from medcore.imaging import WINDOW_PRESETS, Scan, percentile_window
 from medcore.plots.images import scan_figure
+from medcore.safe_text import escape_html
 
 FILE_DEFAULT = "File default"
 AUTO = "Auto (0.5-99.5th percentile)"
@@ -116,7 +117,8 @@ def render(scan: Scan, *, key: str = "scan_view", title: str | None = None
         frame = frame_control(scan, key=key)
         window = window_controls(scan, key=key)
     with image_column:
-        figure = scan_figure(scan.display(frame, window), title=title)
+        figure = scan_figure(scan.display(frame, window),
+                             title=None if title is None else escape_html(title))
         st.plotly_chart(figure, key=f"{key}_image", config={"displaylogo": False})
     metadata_table(scan)
     return frame, window

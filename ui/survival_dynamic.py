@@ -106,8 +106,8 @@ def render() -> None:
     history, warnings = _choose_history()
     if history is None:
         return
-    for warning in warnings:
-        st.warning(warning)
+    for warning in warnings:                  # they quote patient ids from the upload
+        common.show_warning(warning)
     if "status" in history.columns:
         st.caption(_observed(history))
     try:

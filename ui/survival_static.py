@@ -9,6 +9,7 @@ import streamlit as st
 
 from medcore.errors import MedcoreError
 from medcore.models import breast_cancer_deepsurv as model
+from medcore.records import MAX_BYTES, check_file_size, safe_csv
 from medcore.schemas import ROTTERDAM
 from ui import common, forms, state
 
@@ -67,7 +68,7 @@ def _choose_patient(card: dict) -> None:
         patient = records.iloc[[row]][list(model.FEATURE_NAMES)].reset_index(drop=True)
         model.to_model_array(patient)                 # raises on anything the model cannot take
         for warning in out_of_range(patient, ranges):
-            st.warning(warning, icon=":material/warning:")
+            common.show_warning(warning)
         st.session_state[state.SURVIVAL_PATIENT] = patient
 
 
@@ -117,12 +118,14 @@ def _show_hormone_therapy(predictor, patient: pd.DataFrame) -> None:
 
 
 def _score_csv(predictor) -> None:
-    upload = st.file_uploader("Records CSV (Rotterdam schema)", type=["csv", "txt"],
-                              key="rfs_records_file",
+    upload = st.file_uploader("Records CSV or Excel (Rotterdam schema)",
+                              type=["csv", "txt", "xlsx", "xls"], key="rfs_records_file",
+                              max_upload_size=MAX_BYTES // (1024 * 1024),
                               help="One row per patient; the columns of the Rotterdam schema "
                                    "(template on the Upload page). Nothing is stored.")
     records = None
     if upload is not None:
+        check_file_size(upload.size)                  # before the bytes are copied or hashed
         records = _read_records(upload.getvalue())
     elif st.session_state.get(state.RECORDS, {}).get("rotterdam") is not None:
         records = st.session_state[state.RECORDS]["rotterdam"]
@@ -132,11 +135,11 @@ def _score_csv(predictor) -> None:
     from medcore.records import out_of_range
 
     for warning in out_of_range(records, model.numeric_training_ranges(predictor.card)):
-        st.warning(warning, icon=":material/warning:")
+        common.show_warning(warning)                  # they quote the file's headers
     scored = model.score_records(predictor, records)
     st.dataframe(scored, hide_index=True, key="rfs_scored_table",
                  column_config=ROTTERDAM.display_labels)     # clinical titles on screen
-    st.download_button("Download the scores (CSV)", data=scored.to_csv(index=False).encode(),
+    st.download_button("Download the scores (CSV)", data=safe_csv(scored),  # no cell a formula
                        file_name="recurrence_free_survival.csv", mime="text/csv",
                        key="rfs_scored_download")
 

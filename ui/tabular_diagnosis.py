@@ -16,7 +16,8 @@ import streamlit as st
 from medcore import metrics, registry
 from medcore.errors import MedcoreError
 from medcore.plots import classification as plots
-from medcore.records import load_records, out_of_range
+from medcore.records import MAX_BYTES, check_file_size, load_records, out_of_range, safe_csv
+from medcore.safe_text import markdown_message
 from medcore.schemas import WDBC
 from ui import common, forms, state
 
@@ -87,11 +88,14 @@ def _one_patient(card: dict[str, Any], threshold: float) -> None:
 def _many_patients(card: dict[str, Any], threshold: float) -> None:
     st.subheader("Many patients (records CSV)")
     records = st.session_state.get(state.RECORDS, {}).get(WDBC.name)
-    upload = st.file_uploader("Upload a CSV with the 30 Wisconsin columns (or use the one "
-                              "loaded on the Upload page)", type=["csv", "txt", "tsv"],
-                              key=f"{KEY}_records_upload")
+    upload = st.file_uploader("Upload a CSV or Excel (.xlsx) file with the 30 Wisconsin columns "
+                              "(or use the one loaded on the Upload page)",
+                              type=["csv", "txt", "tsv", "xlsx", "xls"],
+                              key=f"{KEY}_records_upload",
+                              max_upload_size=MAX_BYTES // (1024 * 1024))
     if upload is not None:
         try:
+            check_file_size(upload.size)              # before the bytes are copied or hashed
             records = _records_from_bytes(upload.getvalue())
         except MedcoreError as exc:
             common.show_error(exc)
@@ -102,11 +106,11 @@ def _many_patients(card: dict[str, Any], threshold: float) -> None:
     if records is None:
         st.info("No breast-aspirate records loaded: upload a CSV here or on the Upload page.")
         return
-    for note in records.attrs.get("notes", []):
-        st.caption(note)
+    for note in records.attrs.get("notes", []):      # they quote the file's column names
+        st.caption(markdown_message(note))
     for warning in out_of_range(records, card.get("input_contract", {})
                                 .get("training_ranges", {})):
-        st.warning(warning, icon=":material/warning:")
+        common.show_warning(warning)
     try:
         scored = _score(records, threshold)
     except MedcoreError as exc:
@@ -122,7 +126,7 @@ def _many_patients(card: dict[str, Any], threshold: float) -> None:
         "P(malignant)": st.column_config.ProgressColumn(
             "P(malignant)", min_value=0.0, max_value=1.0, format="percent")})
     st.download_button("Download the scored records (CSV)",
-                       data=scored.to_csv(index=False).encode("utf-8"),
+                       data=safe_csv(scored),                # no cell becomes a formula
                        file_name="wdbc_scored.csv", mime="text/csv", key=f"{KEY}_download")
     common.disclaimer()
 

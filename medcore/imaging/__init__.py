@@ -25,6 +25,6 @@ from medcore.imaging.window import (FULL_8BIT_WINDOW, WINDOW_PRESETS, apply_wind
 __all__ = [
     "FULL_8BIT_WINDOW", "InvalidUploadError", "LoadedSeries", "MAX_UPLOAD_BYTES", "MAX_ZIP_BYTES",
     "MAX_ZIP_MEMBERS", "METADATA_LABELS", "ModelWindow", "Scan", "SkippedFile", "WINDOW_PRESETS",
-    "apply_window", "grey_frame", "load_scan", "load_series", "model_view", "model_window", "percentile_window",
-    "scan_from_array", "to_model_input",
+    "apply_window", "grey_frame", "load_scan", "load_series", "model_view", "model_window",
+    "percentile_window", "scan_from_array", "to_model_input",
 ]

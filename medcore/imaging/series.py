@@ -60,7 +60,7 @@ class SkippedFile:
     @property
     def short_reason(self) -> str:
         """The reason's first clause, what the file holds (``"holds a text file"``)."""
-        return self.reason.split("; ")[0].rstrip(".")
+        return self.reason.split("; ")[0].split(", not ")[0].split(": ")[0].rstrip(".")
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,9 +158,13 @@ class _Upload:
         self.ignored: list[str] = []
         self.instances: dict[str, str] = {}      # SOP Instance UID -> the file that holds it
 
-    def skip(self, name: str, error: InvalidUploadError | str) -> None:
+    def skip(self, name: str, error: InvalidUploadError | str, reason: str | None = None) -> None:
+        """Record a skipped file: ``error`` is its full message (shown when nothing loads),
+        ``reason`` the part listed beside a successful load (default: the message less the
+        name)."""
         message = str(error)
-        reason = message[len(name):].lstrip(" :") if message.startswith(name) else message
+        if reason is None:
+            reason = message[len(name):].lstrip(" :") if message.startswith(name) else message
         self.skipped.append((SkippedFile(name, reason), message))
 
     def add_zip(self, data: bytes, name: str, max_members: int, max_bytes: int) -> None:
@@ -207,7 +211,11 @@ class _Upload:
                 key, number = f"file:{name} ({number})", number + 1
             self.entries[key] = scan
         elif top_level:
-            self.skip(name, not_a_scan(name, kind))
+            self.skip(name, not_a_scan(name, kind),
+                      "is empty (0 bytes): its export or upload was interrupted"
+                      if kind == "empty" else
+                      f"holds {describe(kind)}, not a scan (DICOM, a zip of DICOM files, PNG or "
+                      "JPEG)")
         elif kind in ("png", "jpeg"):
             self.skip(name, f"{name} holds {describe(kind)} (exports often add thumbnails), not "
                             "a DICOM file; only the DICOM files of a zip are loaded. To view "

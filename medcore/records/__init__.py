@@ -55,14 +55,27 @@ from medcore.records.excel import sheet_names
 from medcore.records.export import escape_formulas, safe_csv
 from medcore.records.reader import (MAX_ROWS, RecordsResult, get_schema, load_records,
                                     read_records)
-from medcore.records.text import DELIMITERS, MAX_BYTES, decode_text, sniff_delimiter
+from medcore.records.text import DELIMITERS, MAX_BYTES, decode_text, sniff_delimiter, too_large
 from medcore.schemas import SCHEMAS, Column, Schema
 
 __all__ = ["load_records", "read_records", "RecordsResult", "RecordProblem", "validate_values",
            "out_of_range", "as_range", "template_csv", "example_values", "summarise",
            "get_schema", "rows_text", "decode_text", "sniff_delimiter", "sheet_names",
-           "safe_csv", "escape_formulas", "MISSING_TOKENS", "DELIMITERS", "MAX_ROWS",
-           "MAX_BYTES", "ROW_CONVENTION"]
+           "safe_csv", "escape_formulas", "check_file_size", "MISSING_TOKENS", "DELIMITERS",
+           "MAX_ROWS", "MAX_BYTES", "ROW_CONVENTION"]
+
+
+def check_file_size(size: int, limit: int = MAX_BYTES) -> None:
+    """Refuse a records file of ``size`` bytes over ``limit`` before it is read (a page checks
+    an upload's stated size first, so a 200 MB file is never copied or hashed).
+
+    Raises
+    ------
+    DataValidationError
+        With the size and the limit, and how to fix it.
+    """
+    if size > limit:
+        raise too_large(size, limit)
 
 
 def validate_values(values: Mapping[str, Any], schema: Schema | str) -> pd.DataFrame:

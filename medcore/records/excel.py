@@ -75,13 +75,16 @@ def refuse(kind: str) -> DataValidationError:
 
 
 def sheet_names(data: bytes) -> tuple[str, ...]:
-    """The worksheets of an .xlsx, in order (reads the workbook's index only).
+    """The worksheets of an .xlsx, in order (reads the workbook's index only); () for any other
+    file (a CSV).
 
     Raises
     ------
     DataValidationError
         The workbook is damaged.
     """
+    if workbook_kind(data) != "xlsx":
+        return ()
     workbook = _open(data)
     try:
         return tuple(workbook.sheetnames)

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from medcore import registry
 from ui import state
+from tests.app.shown import shown
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "explanation.py")
 MODELS = ("breast_cancer_fnn", "breast_cancer_deepsurv", "pneumonia_cnn", "pbc_rnn")
@@ -33,7 +34,7 @@ def _text(at: AppTest) -> str:
 def test_page_renders_every_tab_and_says_what_to_do_when_nothing_is_entered():
     at = AppTest.from_file(PAGE, default_timeout=240).run()
     assert not at.exception, at.exception
-    errors = [e.value for e in at.error]
+    errors = [shown(e.value) for e in at.error]
     if not _pneumoniamnist_available():
         # The chest X-ray tab's SHAP background is PneumoniaMNIST: without the file it says so,
         # with the fix, and the other tabs still render.

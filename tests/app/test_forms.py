@@ -4,6 +4,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from medcore.schemas import WDBC
+from tests.app.shown import shown
 
 
 def _app(schema_name: str, ranges: dict | None = None, defaults: dict | None = None) -> AppTest:
@@ -50,7 +51,7 @@ def test_rotterdam_form_flags_training_range_and_maps_types():
     assert at.number_input(key="t_pgr").label == "Progesterone receptor (fmol/l)"
     assert at.number_input(key="t_nodes").label == "Positive lymph nodes"
     assert at.selectbox(key="t_size").label == "Tumour size (mm)"
-    assert any("Age at surgery (years) = 90 is above the training range 21 to 80" in w.value
+    assert any("Age at surgery (years) = 90 is above the training range 21 to 80" in shown(w.value)
                for w in at.warning)
     values = at.session_state["values"]
     assert values["hormon"] == 1 and values["size"] == "20-50" and values["age"] == 90.0
@@ -61,7 +62,7 @@ def test_missing_required_value_shows_error_and_returns_none():
     assert not at.exception
     at.button(key="t_submit").click().run()
     assert not at.exception
-    assert at.error and "Serum bilirubin (mg/dl): no value" in at.error[0].value
+    assert at.error and "Serum bilirubin (mg/dl): no value" in shown(at.error[0].value)
     assert "values" not in at.session_state
     # allow_missing binaries are selectboxes with "unknown"; edema offers its three levels only
     assert at.selectbox(key="t_edema").options == ["0.0", "0.5", "1.0"]
@@ -74,7 +75,7 @@ def test_card_style_ranges_in_help_and_warnings():
     at.number_input(key="t_age").set_value(19.0)
     at.button(key="t_submit").click().run()
     assert not at.exception and not at.error
-    assert [w.value for w in at.warning] == [
+    assert [shown(w.value) for w in at.warning] == [
         "Age at surgery (years) = 19 is below the training range 21 to 80: the model saw no "
         "such patients, so treat its output with extra caution"]
 
@@ -85,7 +86,7 @@ def test_impossible_default_starts_empty_instead_of_raising():
     assert at.number_input(key="t_age").value is None
     at.button(key="t_submit").click().run()
     assert not at.exception
-    assert "Age at surgery (years): no value; expected one" in at.error[0].value
+    assert "Age at surgery (years): no value; expected one" in shown(at.error[0].value)
 
 
 def test_explicit_groups_become_tabs_and_ungrouped_columns_go_to_other():

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from medcore import RESEARCH_USE_DISCLAIMER, registry, samples
 from ui import state
+from tests.app.shown import shown
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "diagnosis.py")
 
@@ -18,7 +19,7 @@ needs_model = pytest.mark.skipif(not registry.is_available("pneumonia_cnn"),
 def _text(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [m.value for m in at.info]
     parts += [m.value for m in at.warning] + [m.value for m in at.caption]
-    return " ".join(parts)
+    return shown(" ".join(parts))
 
 
 @needs_model

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from medcore import registry
 from medcore.schemas import WDBC
 from ui import state
+from tests.app.shown import shown
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "diagnosis.py")
 
@@ -62,7 +63,7 @@ def test_form_submit_shows_probability_and_stores_patient():
     patient = at.session_state[state.WDBC_PATIENT]
     assert list(patient.columns) == WDBC.feature_names and len(patient) == 1
     assert patient["worst area"].iloc[0] == 6000.0
-    assert any("Worst area (px²) = 6000 is above the training range" in w.value
+    assert any("Worst area (px²) = 6000 is above the training range" in shown(w.value)
                for w in at.warning)
     assert any("Research use only" in c.value for c in at.caption)
 
@@ -108,7 +109,7 @@ def test_bad_csv_shows_error_and_the_rest_still_works(make, message):
     data = make(_wdbc_csv(8)).to_csv(index=False).encode()
     at.file_uploader(key="wdbc_records_upload").set_value(("bad.csv", data, "text/csv")).run()
     assert not at.exception
-    assert at.error and message in at.error[0].value
+    assert at.error and message in shown(at.error[0].value)
     assert state.RECORDS not in at.session_state or "wdbc" not in at.session_state[state.RECORDS]
     assert "Sensitivity" in _metrics(at)  # statistics still render
     at.button(key="wdbc_submit").click().run()
@@ -129,5 +130,5 @@ def test_extra_columns_are_ignored_with_a_note():
     data = _wdbc_csv(4).assign(diagnosis="M", site="A").to_csv(index=False).encode()
     at.file_uploader(key="wdbc_records_upload").set_value(("extra.csv", data, "text/csv")).run()
     assert not at.exception and not at.error
-    assert any("ignored 2 columns" in c.value for c in at.caption)
+    assert any("ignored 2 columns" in shown(c.value) for c in at.caption)
     assert "diagnosis" not in _scored_table(at).columns

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from medcore.records import template_csv
 from ui import state
+from tests.app.shown import shown
 
 PAGE = Path(__file__).resolve().parents[2] / "pages" / "upload.py"
 
@@ -52,7 +53,7 @@ def _frame_with(app: AppTest, column: str) -> pd.DataFrame:
 
 
 def _records_errors(app: AppTest) -> list[str]:
-    return [e.value for e in app.error if "records" in e.value or "record" in e.value]
+    return [shown(e.value) for e in app.error if "record" in shown(e.value)]
 
 
 def test_empty_state(app):
@@ -72,7 +73,7 @@ def test_good_then_bad_csv_keeps_the_good_records(app):
     records = app.session_state[state.RECORDS]["rotterdam"]
     assert isinstance(records, pd.DataFrame) and len(records) == 4
     assert records["age"].tolist() == [40.0, 41.0, 42.0, 43.0]
-    assert any("4 records from patients.csv" in s.value for s in app.success)
+    assert any("4 records from patients.csv" in shown(s.value) for s in app.success)
     table = _frame_with(app, "Age at surgery (years)")
     assert "Progesterone receptor (fmol/l)" in table.columns and "Hormone therapy" in table.columns
     assert list(table.index) == [2, 3, 4, 5]
@@ -127,5 +128,5 @@ def test_training_range_warnings_for_wdbc(app):
     app.file_uploader(key="records_file").set_value(("wdbc.csv", data, "text/csv")).run()
     assert not app.exception and not _records_errors(app)
     assert len(app.session_state[state.RECORDS]["wdbc"]) == 569
-    warnings = [w.value for w in app.warning if "training data" in w.value]
-    assert len(warnings) == 1 and "outside the training data of `breast_cancer_fnn`" in warnings[0]
+    warnings = [shown(w.value) for w in app.warning if "training data" in w.value]
+    assert len(warnings) == 1 and "outside the training data of breast_cancer_fnn" in warnings[0]
