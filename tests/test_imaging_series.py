@@ -120,7 +120,7 @@ def test_zip_with_a_non_dicom_member_loads_the_series_and_names_the_member():
     loaded = load_series(data, filenames=["study.zip"])
     assert list(loaded.series) == [uid]
     assert [s.name for s in loaded.skipped] == ["study.zip/report.pdf"]
-    assert loaded.skipped[0].reason.startswith("holds a PDF document, not a DICOM file")
+    assert loaded.skipped[0].reason.startswith("holds a PDF document, not a DICOM image")
     assert load_scan(data, filename="study.zip").n_frames == 1
 
 

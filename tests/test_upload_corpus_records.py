@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from medcore.errors import DataValidationError
-from medcore.records import (MAX_BYTES, load_records, read_records, safe_csv, sheet_names,
-                             template_csv)
+from medcore.records import (MAX_BYTES, load_records, read_records, records_sheet, safe_csv,
+                             sheet_names, template_csv)
 
 ROTTERDAM_HEADER = "patient_id,hormon,age,meno,size,grade,nodes,pgr,er"
 GOOD = "0,56,1,20-50,3,4,38,65"                 # everything after patient_id
@@ -121,7 +121,7 @@ CASES = {
         schema="pbc_visits", kept=[2, 3, 5, 7], left_out={
             4: ("", "an exact copy of row 3", "each 'id' and 'day' once"),
             6: ("'day' (Visit day, days since first visit)",
-                "100 after 400 in an earlier row of the same patient",
+                "day 100 after day 400 in an earlier row of patient 8",
                 "sort the rows by 'id' and 'day'")}),
     "markdown in a cell is just text": Case(
         rotterdam("p1", with_cell("p2", "age", "![x](http://127.0.0.1:9/p.png)")), kept=[2],
@@ -212,7 +212,9 @@ def test_sheet_names_and_the_template_in_excel():
                            keep_default_na=False)
     data = xlsx({"Read me": [["visits on the next sheet"]],
                  "Visits": [list(template.columns), *template.to_numpy().tolist()]})
-    assert sheet_names(data) == ("Read me", "Visits")
+    assert sheet_names(data) == ("Read me", "Visits") and sheet_names(b"id,day\n") == ()
+    assert records_sheet(data, "pbc_visits") == "Visits"
+    assert records_sheet(data, "wdbc") is None and records_sheet(b"id,day\n", "wdbc") is None
     frame = load_records(data, "pbc_visits", sheet="Visits")
     assert len(frame) == 1 and frame.attrs["rows"] == [2]
 

@@ -80,7 +80,7 @@ def corpus() -> dict[str, Case]:
         "zip with notes.txt and __MACOSX": Case(
             [("x.zip", zipped({"1.dcm": one, "notes.txt": b"scanned on CT2\n",
                                "__MACOSX/._1.dcm": b"\x00\x05\x16\x07 resource fork"}))],
-            frames=[1], skipped={"x.zip/notes.txt": "holds a text file, not a DICOM file"},
+            frames=[1], skipped={"x.zip/notes.txt": "holds a text file, not a DICOM image"},
             ignored=["x.zip/__MACOSX/._1.dcm"]),
         # A PACS CD export: DICOMDIR index, README, viewer, thumbnail, two slices.
         "PACS CD export": Case(
@@ -90,8 +90,8 @@ def corpus() -> dict[str, Case]:
                                 "IMAGES/IM1": one, ".DS_Store": b"\x00\x00\x00\x01Bud1"}))],
             frames=[2],
             skipped={"cd.zip/README.TXT": "holds a text file",
-                     "cd.zip/VIEWER/viewer.exe": "bytes of no recognised image format",
-                     "cd.zip/IMAGES/thumb.jpg": "JPEG image (exports often add thumbnails)"},
+                     "cd.zip/VIEWER/viewer.exe": "holds a Windows program (a viewer on a CD)",
+                     "cd.zip/IMAGES/thumb.jpg": "JPEG image, not a DICOM image (exports often"},
             ignored=["cd.zip/DICOMDIR", "cd.zip/.DS_Store"]),
         # The wrong file first, the right one added to the same uploader.
         "bad file then good file": Case(

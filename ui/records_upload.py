@@ -17,7 +17,8 @@ import streamlit as st
 from medcore import registry
 from medcore.errors import MedcoreError
 from medcore.records import (MAX_BYTES, RecordsResult, check_file_size, out_of_range,
-                             read_records, safe_csv, sheet_names, summarise, template_csv)
+                             read_records, records_sheet, safe_csv, sheet_names, summarise,
+                             template_csv)
 from medcore.safe_text import escape_markdown, markdown_message
 from medcore.schemas import SCHEMAS, Schema
 from ui import state
@@ -32,9 +33,10 @@ _ACCEPTED = "_records_accepted"
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _sheets(data: bytes) -> tuple[str, ...]:
-    """The worksheets of an .xlsx upload; () for a CSV (cached on the bytes)."""
-    return sheet_names(data)
+def _sheets(data: bytes, schema_name: str) -> tuple[tuple[str, ...], str | None]:
+    """The worksheets of an .xlsx upload (() for a CSV) and the one most likely to hold the
+    schema's records (cached on the bytes and the schema)."""
+    return sheet_names(data), records_sheet(data, schema_name)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -121,8 +123,8 @@ def _partly_bad(result: RecordsResult, upload, schema: Schema, sheet: str | None
                "again, or continue with the good records.", icon=":material/warning:")
     st.dataframe(_problems_table(result), hide_index=True, key="records_problems",
                  column_config={"row": st.column_config.NumberColumn("Row", width="small"),
-                                "column": st.column_config.TextColumn("Column"),
-                                "found": st.column_config.TextColumn("Found"),
+                                "column": st.column_config.TextColumn("Column", width="medium"),
+                                "found": st.column_config.TextColumn("Found", width="medium"),
                                 "expected": st.column_config.TextColumn("Expected",
                                                                         width="large")})
     st.caption("Rows are numbered as in a spreadsheet: the header is row 1, the first record "
@@ -152,13 +154,15 @@ def _keep(frame: pd.DataFrame, name: str, kept: dict, schema: Schema) -> None:
     kept[schema.name] = frame
 
 
-def _choose_sheet(data: bytes) -> str | None:
-    """A sheet picker for a workbook with several sheets; None (the first, or a CSV)."""
-    sheets = _sheets(data)
+def _choose_sheet(data: bytes, schema: Schema) -> str | None:
+    """A sheet picker for a workbook with several sheets, starting at the sheet whose header
+    names the schema's columns; None for a CSV or a one-sheet workbook."""
+    sheets, likely = _sheets(data, schema.name)
     if len(sheets) < 2:
         return None
     return st.selectbox(f"This workbook has {len(sheets)} sheets: pick the one with the records",
-                        sheets, key="records_sheet")
+                        sheets, index=sheets.index(likely) if likely in sheets else 0,
+                        key="records_sheet")
 
 
 def _upload(upload, schema: Schema, kept: dict) -> None:
@@ -166,7 +170,7 @@ def _upload(upload, schema: Schema, kept: dict) -> None:
     try:
         check_file_size(upload.size, MAX_BYTES)      # before the bytes are copied or hashed
         data = upload.getvalue()
-        sheet = _choose_sheet(data)
+        sheet = _choose_sheet(data, schema)
         with st.spinner("Checking the records..."):
             result = _read(data, schema.name, sheet)
     except MedcoreError as exc:

@@ -87,6 +87,9 @@ def show_skipped(skipped) -> None:
         return
     count = f"{len(skipped)} file{'s' if len(skipped) != 1 else ''}"
     with st.expander(f"Skipped {count}", expanded=False, icon=":material/block:"):
+        st.caption("Only images are loaded: reports, viewer programs, notes and damaged files "
+                   "are left out, each with its reason. DICOMDIR indexes and system files "
+                   "(__MACOSX, .DS_Store) are skipped without a mention.")
         st.markdown("\n".join(f"- **{escape_markdown(s.name)}**: {escape_markdown(s.reason)}"
                               for s in skipped))
 

@@ -197,7 +197,7 @@ def render() -> None:
         return
     _guarded(_choose_patient, predictor.card)
     _guarded(_patient_sections, predictor)
-    st.subheader("Score a records CSV")
+    st.subheader("Score a records file (CSV or Excel)")
     _guarded(_score_csv, predictor)
     _test_performance(predictor.card)
     common.model_card_expander(NAME)

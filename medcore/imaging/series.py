@@ -217,13 +217,12 @@ class _Upload:
                       f"holds {describe(kind)}, not a scan (DICOM, a zip of DICOM files, PNG or "
                       "JPEG)")
         elif kind in ("png", "jpeg"):
-            self.skip(name, f"{name} holds {describe(kind)} (exports often add thumbnails), not "
-                            "a DICOM file; only the DICOM files of a zip are loaded. To view "
-                            "this image, upload it on its own.")
+            self.skip(name, f"{name} holds {describe(kind)}, not a DICOM image (exports often "
+                            "add thumbnails): only a zip's DICOM files are loaded. To view this "
+                            "image, upload it on its own.")
         else:
-            self.skip(name, f"{name} holds {describe(kind)}, not a DICOM file; only the DICOM "
-                            "files of a zip are loaded (reports, viewer programs and notes are "
-                            "left out).")
+            self.skip(name, f"{name} holds {describe(kind)}, not a DICOM image: only a zip's "
+                            "DICOM files are loaded.")
 
     def assemble(self) -> dict[str, Scan]:
         result: dict[str, Scan] = {}

@@ -34,6 +34,7 @@ _SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
     (0, b"MM\x00*", "tiff"),
     (0, b"\x1f\x8b", "gzip"),
     (0, b"BM", "bmp"),
+    (0, b"MZ", "program"),
 )
 
 #: How a file kind that is not a scan is described in messages.
@@ -43,6 +44,7 @@ _DESCRIPTIONS = {
     "tiff": "a TIFF image",
     "gzip": "a gzip archive",
     "bmp": "a BMP image",
+    "program": "a Windows program (a viewer on a CD)",
     "text": "a text file",
     "unknown": "bytes of no recognised image format",
     "zip": "a zip archive",
@@ -146,7 +148,7 @@ def sniff(data: bytes) -> str:
     """The kind of file ``data`` holds, from its first bytes.
 
     Returns one of "empty", "dicom", "dicom-no-preamble", "png", "jpeg", "zip", "pdf", "gif",
-    "tiff", "gzip", "bmp", "text" or "unknown".
+    "tiff", "gzip", "bmp", "program", "text" or "unknown".
     """
     if not data:
         return "empty"

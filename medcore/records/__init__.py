@@ -54,13 +54,14 @@ from medcore.records.problems import (ROW_CONVENTION, Problems, RecordProblem, c
 from medcore.records.excel import sheet_names
 from medcore.records.export import escape_formulas, safe_csv
 from medcore.records.reader import (MAX_ROWS, RecordsResult, get_schema, load_records,
-                                    read_records)
+                                    read_records, records_sheet)
 from medcore.records.text import DELIMITERS, MAX_BYTES, decode_text, sniff_delimiter, too_large
 from medcore.schemas import SCHEMAS, Column, Schema
 
 __all__ = ["load_records", "read_records", "RecordsResult", "RecordProblem", "validate_values",
            "out_of_range", "as_range", "template_csv", "example_values", "summarise",
            "get_schema", "rows_text", "decode_text", "sniff_delimiter", "sheet_names",
+           "records_sheet",
            "safe_csv", "escape_formulas", "check_file_size", "MISSING_TOKENS", "DELIMITERS",
            "MAX_ROWS", "MAX_BYTES", "ROW_CONVENTION"]
 

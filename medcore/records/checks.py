@@ -302,12 +302,13 @@ def check_order(schema: Schema, frame: pd.DataFrame, present: set[str], rows: np
         return
     label = problems.name(schema.column(column))
     shown = values.to_numpy()[out]
+    patients = frame[key].to_numpy()[out]
     problems.add_rows(
         f"{label}: visits out of time order {problems.at(rows[out], shown.tolist())}; expected "
         f"each patient's rows in increasing '{column}'. Sort the rows by '{key}' and "
         f"'{column}', or correct the {column}", rows[out], label,
-        [f"{number_text(v)} after {number_text(b)} in an earlier row of the same patient"
-         for v, b in zip(shown, before[out])],
+        [f"{column} {number_text(v)} after {column} {number_text(b)} in an earlier row of "
+         f"patient {p}" for v, b, p in zip(shown, before[out], patients)],
         f"each patient's visits in time order (sort the rows by '{key}' and '{column}', or "
         "correct this value)")
 

@@ -92,6 +92,38 @@ def sheet_names(data: bytes) -> tuple[str, ...]:
         workbook.close()
 
 
+def header_rows(data: bytes, rows: int = 5) -> dict[str, list[str]]:
+    """Sheet name -> its first non-blank row (within the first ``rows``), for each worksheet of
+    an .xlsx; reads only the top of each sheet. {} for any other file.
+
+    Raises
+    ------
+    DataValidationError
+        The workbook is damaged.
+    """
+    if workbook_kind(data) != "xlsx":
+        return {}
+    workbook = _open(data)
+    try:
+        headers = {}
+        for name in workbook.sheetnames:
+            worksheet = workbook[name]
+            headers[name] = []
+            if not hasattr(worksheet, "iter_rows"):
+                continue
+            worksheet.reset_dimensions()
+            for values in worksheet.iter_rows(values_only=True, max_row=rows):
+                cells = [_text(v).strip() for v in values]
+                if any(cells):
+                    headers[name] = cells
+                    break
+        return headers
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on damaged sheets
+        raise _damaged(exc) from exc
+    finally:
+        workbook.close()
+
+
 def read_sheet(data: bytes, sheet: str | None = None) -> Sheet:
     """The non-blank rows of ``sheet`` (default: the first) of an .xlsx, cells as text.
 

@@ -163,6 +163,23 @@ def _collector_paused():
             gc.enable()
 
 
+def records_sheet(data: bytes, schema: Schema | str) -> str | None:
+    """The worksheet of an .xlsx most likely to hold ``schema``'s records: the first whose top
+    row names the most of its required columns (None for a CSV, or when no sheet names any).
+
+    A page offers it as the default of its sheet picker (a workbook often opens with a cover or
+    notes sheet); :func:`read_records` itself reads the first sheet unless told otherwise.
+    """
+    schema = get_schema(schema)
+    wanted = {normalise(c.name) for c in schema.columns if c.required}
+    best, score = None, 0
+    for name, header in excel.header_rows(data).items():
+        found = len(wanted & {normalise(cell) for cell in header})
+        if found > score:
+            best, score = name, found
+    return best
+
+
 def load_records(source: Source, schema: Schema | str, *, delimiter: str | None = None,
                  sheet: str | None = None) -> pd.DataFrame:
     """Read a CSV or .xlsx of patient records and validate it against ``schema``: all or nothing.

@@ -82,8 +82,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
     """
     if not data:
         raise DataValidationError(
-            "the records file is empty (0 bytes); expected a CSV with a header row and one row per "
-            "record. Download the template CSV for this schema and fill it in.")
+            "the records file is empty (0 bytes); expected a CSV or .xlsx file with a header row "
+            "and one row per record. Download the template CSV for this schema and fill it in.")
     if len(data) > MAX_BYTES:
         raise too_large(len(data))
     for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),

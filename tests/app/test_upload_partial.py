@@ -51,7 +51,7 @@ def test_a_zip_with_notes_and_a_macos_fork_loads_and_lists_the_note():
     assert at.session_state[state.SCAN].n_frames == 1
     skipped = expander(at, "Skipped 1 file")
     text = shown(skipped.markdown[0].value)
-    assert text.startswith("- **x.zip/notes.txt**: holds a text file, not a DICOM file")
+    assert text.startswith("- **x.zip/notes.txt**: holds a text file, not a DICOM image")
     assert "__MACOSX" not in text                          # skipped silently
 
 
@@ -122,11 +122,14 @@ def test_excel_with_several_sheets_gets_a_sheet_picker():
     at = upload_records(page(), "patients.xlsx", data)
     assert not at.exception
     picker = at.selectbox(key="records_sheet")
-    assert picker.options == ["Read me", "Patients"] and picker.value == "Read me"
-    assert "missing required columns" in shown(at.error[0].value)      # the first sheet
-    picker.set_value("Patients").run()
+    assert picker.options == ["Read me", "Patients"]
+    assert picker.value == "Patients"                  # the sheet whose header fits the schema
     assert not at.exception and not at.error
     assert len(at.session_state[state.RECORDS]["rotterdam"]) == 3
+    picker.set_value("Read me").run()
+    assert "missing required columns" in shown(at.error[0].value)
+    assert len(at.session_state[state.RECORDS]["rotterdam"]) == 3     # the good ones stay
+    picker.set_value("Patients").run()
     assert any("Read from sheet 'Patients' of the workbook (2 sheets)" in shown(c.value)
                for c in at.caption)
 
