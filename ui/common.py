@@ -31,6 +31,20 @@ def show_warning(text: str) -> None:
     st.warning(markdown_message(text), icon=":material/warning:")
 
 
+def upload_table(frame, **kwargs) -> None:
+    """``st.dataframe`` of a table holding text from an upload.
+
+    Streamlit's table toolbar offers "Download as CSV", which writes text cells as they are:
+    a cell ``=HYPERLINK(...)`` would be a formula in the clinician's spreadsheet. Text cells
+    starting with ``=``, ``+``, ``-``, ``@`` are shown (and so exported) with a leading
+    apostrophe, as spreadsheets write them (:func:`medcore.records.escape_formulas`); numbers
+    are untouched.
+    """
+    from medcore.records import escape_formulas
+
+    st.dataframe(escape_formulas(frame), **kwargs)
+
+
 @st.cache_resource(show_spinner=False)
 def load_model(name: str) -> Any:
     """Load a shipped model once per process (TensorFlow is imported here, on first need)."""

@@ -22,7 +22,7 @@ from medcore.records import (MAX_BYTES, RecordsResult, check_file_size, out_of_r
 from medcore.safe_text import escape_markdown, markdown_message
 from medcore.schemas import SCHEMAS, Schema
 from ui import state
-from ui.common import show_error, show_warning
+from ui.common import show_error, show_warning, upload_table
 
 #: Which model reads records of which schema (for the training-range warnings).
 SCHEMA_MODELS = {"wdbc": "breast_cancer_fnn", "rotterdam": "breast_cancer_deepsurv",
@@ -90,7 +90,7 @@ def _show_records(frame: pd.DataFrame, schema: Schema) -> None:
     rows = frame.attrs.get("rows")
     if rows is not None and len(rows) == len(frame):
         shown.index = pd.Index(rows, name="row")
-    st.dataframe(shown, key=f"records_table_{schema.name}")
+    upload_table(shown, key=f"records_table_{schema.name}")
     st.markdown("**Per-column summary**")
     summary = summarise(frame, schema)
     for statistic in ("min", "median", "max"):                 # 4 significant digits on screen
@@ -121,7 +121,7 @@ def _partly_bad(result: RecordsResult, upload, schema: Schema, sheet: str | None
     st.warning(f"{bad} of {result.n_records} records in {name} have problems and are listed "
                f"below; the other {good} passed every check. Correct the file and upload it "
                "again, or continue with the good records.", icon=":material/warning:")
-    st.dataframe(_problems_table(result), hide_index=True, key="records_problems",
+    upload_table(_problems_table(result), hide_index=True, key="records_problems",
                  column_config={"row": st.column_config.NumberColumn("Row", width="small"),
                                 "column": st.column_config.TextColumn("Column", width="medium"),
                                 "found": st.column_config.TextColumn("Found", width="medium"),
@@ -130,7 +130,7 @@ def _partly_bad(result: RecordsResult, upload, schema: Schema, sheet: str | None
     st.caption("Rows are numbered as in a spreadsheet: the header is row 1, the first record "
                "row 2.")
     with st.expander(f"The {bad} row{'s' if bad != 1 else ''} left out, as in the file"):
-        st.dataframe(result.rejected, key="records_rejected")
+        upload_table(result.rejected, key="records_rejected")
         st.download_button("Download these rows (CSV)", data=safe_csv(result.rejected,
                                                                       index=True),
                            file_name=f"{schema.name}_rows_left_out.csv", mime="text/csv",

@@ -117,8 +117,9 @@ def upload_section() -> None:
     else:
         chosen = keys[0]
     show_skipped(loaded.skipped)
-    name = files[0].name if len(files) == 1 else f"{len(files)} files"
-    store(series[chosen], name)
+    left_out = {s.name for s in loaded.skipped} | set(loaded.ignored)
+    used = [f.name for f in files if f.name not in left_out]     # a zip counts as one
+    store(series[chosen], used[0] if len(used) == 1 else f"{len(used)} files")
 
 
 def sample_section() -> None:

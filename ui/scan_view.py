@@ -15,6 +15,7 @@ import streamlit as st
 from medcore.imaging import WINDOW_PRESETS, Scan, percentile_window
 from medcore.plots.images import scan_figure
 from medcore.safe_text import escape_html
+from ui import common
 
 FILE_DEFAULT = "File default"
 AUTO = "Auto (0.5-99.5th percentile)"
@@ -101,8 +102,8 @@ def metadata_table(scan: Scan) -> None:
     """The de-identified metadata, and a note when identifiers were present and hidden."""
     rows = scan.metadata_rows()
     if rows:
-        st.dataframe(pd.DataFrame(rows, columns=["Field", "Value"]), hide_index=True,
-                     width="stretch")
+        common.upload_table(pd.DataFrame(rows, columns=["Field", "Value"]), hide_index=True,
+                            width="stretch")
     if scan.identifiers_hidden:
         st.caption(f":lock: {len(scan.hidden_identifiers)} identifying fields in the file "
                    "(patient name, ID, dates, institution...) were hidden: they are not shown, "

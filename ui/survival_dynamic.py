@@ -143,8 +143,9 @@ def render() -> None:
     st.plotly_chart(plots.biomarker_trajectories(history, as_of_visit=k),
                     key="pbc_trajectories", width="stretch")
     with st.expander("Visits used"):
-        st.dataframe(history.drop(columns=["futime", "status", "event", "time_from_visit"],
-                                  errors="ignore"), hide_index=True, key="pbc_visits_table",
-                     column_config=PBC_VISITS.display_labels)
+        shown = history.drop(columns=["futime", "status", "event", "time_from_visit"],
+                             errors="ignore")
+        common.upload_table(shown, hide_index=True, key="pbc_visits_table",
+                            column_config=PBC_VISITS.display_labels)
     common.model_card_expander(MODEL)
     common.disclaimer()

@@ -137,8 +137,8 @@ def _score_csv(predictor) -> None:
     for warning in out_of_range(records, model.numeric_training_ranges(predictor.card)):
         common.show_warning(warning)                  # they quote the file's headers
     scored = model.score_records(predictor, records)
-    st.dataframe(scored, hide_index=True, key="rfs_scored_table",
-                 column_config=ROTTERDAM.display_labels)     # clinical titles on screen
+    common.upload_table(scored, hide_index=True, key="rfs_scored_table",
+                        column_config=ROTTERDAM.display_labels)     # clinical titles on screen
     st.download_button("Download the scores (CSV)", data=safe_csv(scored),  # no cell a formula
                        file_name="recurrence_free_survival.csv", mime="text/csv",
                        key="rfs_scored_download")

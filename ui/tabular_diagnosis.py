@@ -121,7 +121,7 @@ def _many_patients(card: dict[str, Any], threshold: float) -> None:
     malignant = int((scored["call"] == "malignant").sum())
     st.markdown(f"**{len(scored)}** records scored; **{malignant}** called malignant at "
                 f"threshold {threshold:.2f}. Click a column header to sort.")
-    st.dataframe(scored, hide_index=True, key=f"{KEY}_scored_table", column_config={
+    common.upload_table(scored, hide_index=True, key=f"{KEY}_scored_table", column_config={
         **WDBC.display_labels,                          # clinical titles; the CSV keeps names
         "P(malignant)": st.column_config.ProgressColumn(
             "P(malignant)", min_value=0.0, max_value=1.0, format="percent")})

@@ -62,6 +62,7 @@ def test_adding_the_right_file_to_an_uploader_holding_a_wrong_one_works():
     at = upload_scans(at, ("wrong.dcm", b"not a scan " * 50), ("ct.dcm", CT))
     assert not at.exception and not at.error
     assert at.session_state[state.SCAN].modality == "CT"
+    assert at.session_state[state.SCAN_NAME] == "ct.dcm"            # the file that loaded
     assert "wrong.dcm" in shown(expander(at, "Skipped 1 file").markdown[0].value)
 
 
@@ -153,3 +154,16 @@ def test_a_records_file_over_the_limit_is_refused_before_it_is_read(monkeypatch)
     at = upload_records(page(), "big.csv", rotterdam("p1", "p2", "p3"))
     assert not at.exception
     assert "expected at most 0 MB of patient records per file" in shown(at.error[0].value)
+
+
+def test_tables_of_upload_text_export_no_formula():
+    # Streamlit's table toolbar offers "Download as CSV" of what is shown: text cells that a
+    # spreadsheet would read as formulas are shown (and so exported) with a leading apostrophe.
+    data = rotterdam('"=HYPERLINK(""http://127.0.0.1:9"")"', "p2")
+    at = upload_records(page(), "ids.csv", data)
+    assert not at.exception and not at.error
+    table = next(d.value for d in at.dataframe if "Patient ID" in d.value.columns)
+    assert table["Patient ID"].tolist() == ["'=HYPERLINK(\"http://127.0.0.1:9\")", "p2"]
+    assert table["Age at surgery (years)"].tolist() == [56.0, 56.0]
+    kept = at.session_state[state.RECORDS]["rotterdam"]
+    assert kept["patient_id"].iloc[0] == '=HYPERLINK("http://127.0.0.1:9")'   # data unchanged

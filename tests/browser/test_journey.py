@@ -79,8 +79,16 @@ def test_upload_shows_a_ct_and_changes_its_window(page, dashboard, shoot):
 
 def test_junk_upload_shows_an_error_and_keeps_the_ct(page, dashboard, shoot):
     ct = ct_slice()
-    launcher.upload_files(page, "DICOM files", [
-        {"name": "junk.dcm", "mimeType": "application/dicom", "buffer": b"not a scan " * 50}])
+    # Added beside the CT, the junk is skipped and listed; the CT stays the current scan.
+    launcher.act_and_wait(page, lambda: launcher.upload_files(page, "DICOM files", [
+        {"name": "junk.dcm", "mimeType": "application/dicom", "buffer": b"not a scan " * 50}]),
+        SLOW_MS)
+    expect(page.get_by_text("Skipped 1 file", exact=True)).to_be_visible(timeout=SLOW_MS)
+    expect(current_scan_heading(page, ct.name)).to_be_visible()
+    # The CT taken out of the uploader: nothing usable is left, an error, and the CT stays.
+    chip = page.locator('[data-testid="stFileChip"]').filter(has_text=ct.name)
+    launcher.act_and_wait(page, chip.locator('[data-testid="stFileChipDeleteBtn"]').click,
+                          SLOW_MS)
     error = page.locator('[data-testid="stAlertContainer"]').filter(has_text="junk.dcm")
     expect(error).to_contain_text("expected a DICOM file", timeout=SLOW_MS)
     expect(current_scan_heading(page, ct.name)).to_be_visible()
