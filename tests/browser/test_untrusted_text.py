@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 from pydicom.data import get_testdata_file
 
-from medcore.benchmarks import browser as launcher
+from bench import browser as launcher
 
 pytestmark = pytest.mark.browser
 
