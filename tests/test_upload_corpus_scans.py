@@ -217,3 +217,10 @@ def test_a_200_mb_upload_is_refused_with_the_limit_before_it_is_read(tmp_path):
     with pytest.raises(InvalidUploadError, match=r"The upload \(2 files\) is 0 MB together"):
         load_series([d for _, d in small], filenames=[n for n, _ in small], max_bytes=limit)
     assert os.path.getsize(big) == 200 * 1024 * 1024
+
+
+def test_no_files_and_no_file_object_are_clear_errors():
+    with pytest.raises(InvalidUploadError, match="received no files; expected a DICOM file"):
+        load_series([])
+    with pytest.raises(InvalidUploadError, match="received a int; expected a path, bytes"):
+        load_series(3)

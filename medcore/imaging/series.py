@@ -122,9 +122,12 @@ def load_series(sources: Any, *, filenames: Iterable[str] | None = None,
         names every file and its reason; for a single file, its own message).
     """
     if isinstance(sources, (str, bytes, bytearray, memoryview)) or hasattr(sources, "read") \
-            or hasattr(sources, "__fspath__"):
-        sources = [sources]
+            or hasattr(sources, "__fspath__") or not hasattr(sources, "__iter__"):
+        sources = [sources]                     # one source (read_source says if it is none)
     sources = list(sources)
+    if not sources:
+        raise InvalidUploadError(f"received no files; expected {EXPECTED}. Choose the files "
+                                 "to upload.")
     names = list(filenames) if filenames is not None else []
     labels = [names[i] if i < len(names) else None for i in range(len(sources))]
     _check_size(sources, labels, max_bytes)
