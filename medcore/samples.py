@@ -38,7 +38,7 @@ def _dicom_path(name: str) -> Path | None:
 
     try:
         path = get_testdata_file(name, download=False)
-    except Exception:  # noqa: BLE001 - pydicom-data missing or its index unreadable
+    except (OSError, ValueError, ImportError, RuntimeError):  # pydicom-data's index unreadable
         return None
     return Path(path) if path and Path(path).is_file() else None
 
@@ -84,9 +84,7 @@ def load_sample(name: str, data: str | os.PathLike | None = None) -> Scan:
     Raises
     ------
     DataUnavailableError
-        The sample's file is not on this machine.
-    KeyError
-        ``name`` is not a sample.
+        The sample's file is not on this machine, or ``name`` is not a sample.
     """
     if name in DICOM_SAMPLES:
         path = _dicom_path(name)
@@ -96,8 +94,9 @@ def load_sample(name: str, data: str | os.PathLike | None = None) -> Scan:
         return load_scan(path)
     match = _PNEUMONIA_NAME.match(name)
     if not match:
-        raise KeyError(f"{name!r} is not a sample; expected one of {list(DICOM_SAMPLES)} or "
-                       "'PneumoniaMNIST test #N'.")
+        raise DataUnavailableError(f"{name!r} is not a sample; expected one of "
+                                   f"{', '.join(DICOM_SAMPLES)} or 'PneumoniaMNIST test #N'. "
+                                   "Pick one from the list of samples.")
     return pneumoniamnist_scan(int(match.group(1)), data)
 
 
@@ -107,9 +106,7 @@ def pneumoniamnist_scan(index: int, data: str | os.PathLike | None = None) -> Sc
     Raises
     ------
     DataUnavailableError
-        ``pneumoniamnist.npz`` is not found.
-    IndexError
-        ``index`` is outside the test split.
+        ``pneumoniamnist.npz`` is not found, or ``index`` is outside the test split.
     """
     import numpy as np
 
@@ -117,8 +114,9 @@ def pneumoniamnist_scan(index: int, data: str | os.PathLike | None = None) -> Sc
     with np.load(path) as archive:
         images, labels = archive["test_images"], archive["test_labels"]
         if not 0 <= index < len(images):
-            raise IndexError(f"PneumoniaMNIST test image {index} requested; the test split has "
-                             f"images 0..{len(images) - 1}.")
+            raise DataUnavailableError(f"PneumoniaMNIST test image {index} requested; the test "
+                                       f"split has images 0..{len(images) - 1}. Pick one of "
+                                       "those.")
         image, label = images[index], int(labels[index].ravel()[0])
     return scan_from_array(image, modality="CR", metadata={
         "dataset": "PneumoniaMNIST (MedMNIST v2), test split", "body_part": "CHEST",

