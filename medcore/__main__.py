@@ -1,5 +1,6 @@
-"""Command line: ``python -m medcore train | evaluate | bench``.
+"""Command line: ``python -m medcore models | train | evaluate | bench``.
 
+``models`` lists the registered models (name, title, kind, whether it is built).
 ``train NAME`` fits a model on its real data and writes ``assets/models/NAME.keras`` + card.
 ``evaluate NAME --json`` recomputes the test metrics of the shipped model and its baselines and
 prints one JSON object; the output is also stored in the card under ``"evaluation"``.
@@ -12,15 +13,28 @@ import json
 import sys
 from pathlib import Path
 
+from medcore import registry
 from medcore.errors import MedcoreError
-from medcore.registry import MODEL_MODULES, model_module, update_card
+from medcore.registry import model_module, update_card
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    rows = [{"model": s.name, "title": s.title, "kind": s.kind.value,
+             "built": registry.is_available(s.name, args.models_dir)} for s in registry.specs()]
+    if args.json:
+        print(json.dumps(rows))
+    else:
+        for row in rows:
+            print(f"{row['model']:<24} {row['kind']:<19} "
+                  f"{'built' if row['built'] else 'not built':<10} {row['title']}")
+    return 0
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
     module = model_module(args.model)
     card = module.train(data=args.data, seed=args.seed, models_dir=args.models_dir)
-    print(json.dumps({"model": args.model, "saved": card.get("file"), "sha256": card.get("sha256")},
-                     indent=None if args.json else 2))
+    print(json.dumps({"model": args.model, "saved": card.model_details.file,
+                      "sha256": card.sha256}, indent=None if args.json else 2))
     return 0
 
 
@@ -51,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m medcore", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+    names = sorted(registry.names())
+
+    models = sub.add_parser("models", help="list the registered models")
+    models.add_argument("--json", action="store_true", help="print compact JSON")
+    models.add_argument("--models-dir", type=Path, default=None)
+    models.set_defaults(func=_cmd_models)
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data", type=Path, default=None,
@@ -58,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="print compact JSON")
 
     train = sub.add_parser("train", help="train a model on its real data and save it")
-    train.add_argument("model", choices=sorted(MODEL_MODULES))
+    train.add_argument("model", choices=names)
     common(train)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--models-dir", type=Path, default=None,
@@ -66,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(func=_cmd_train)
 
     evaluate = sub.add_parser("evaluate", help="test metrics of a shipped model and baselines")
-    evaluate.add_argument("model", choices=sorted(MODEL_MODULES))
+    evaluate.add_argument("model", choices=names)
     common(evaluate)
     evaluate.add_argument("--models-dir", type=Path, default=None)
     evaluate.add_argument("--no-save", action="store_true",

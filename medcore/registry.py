@@ -1,65 +1,313 @@
-"""Model names -> files in ``assets/models``; model cards; checked loading.
+"""The model registry: one :class:`ModelSpec` per model, its files, its card, checked loading.
 
-Every shipped model is two files: ``NAME.keras`` (weights and preprocessing) and ``NAME.json``
-(the model card). The card records the sha256 of the ``.keras`` file; :func:`load_model` refuses a
-file whose checksum differs, so a half-copied or hand-edited model never gives a prediction.
+A model is declared once, here: :data:`SPECS` says for each model its code name, its title in
+words, its kind, the module that trains and serves it (``medcore.models.NAME``, see
+:class:`medcore.models.ModelModule`), its records schema, what the Explanation page explains and
+in which units, the page sections that show it and the population it learnt from. The pages, the
+explanations, the benchmarks and the command line read the spec; none keeps its own table of
+model names. A fifth model is one module under ``medcore/models/``, one entry in :data:`SPECS`
+(or :func:`register`) and one page section (a ``ui`` module with ``render(spec)``).
 
-Reading a card needs no TensorFlow; :func:`load_model` imports Keras on first use.
+Every shipped model is two files in :func:`models_dir` (``assets/models``, or
+``$MEDCORE_MODELS_DIR``): ``NAME.keras`` (weights and preprocessing) and ``NAME.json`` (the typed
+model card, :class:`medcore.cards.ModelCard`). The card records the sha256 of the ``.keras``
+file; :func:`load_model` refuses a file whose checksum differs, so a half-copied or hand-edited
+model never gives a prediction.
+
+Reading a spec or a card needs no TensorFlow; :func:`load_model` imports Keras on first use.
 """
 from __future__ import annotations
 
+import contextlib
+import enum
+import functools
 import hashlib
 import importlib
 import json
+import os
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from medcore.cards import ModelCard
 from medcore.errors import ModelFileError
+from medcore.schemas import PBC_VISITS, ROTTERDAM, WDBC, Column, Schema
 
 _PACKAGE = Path(__file__).resolve().parent
 #: Where the shipped models live: ``assets/models`` at the root of a source checkout (the one copy
 #: in git), carried by an installed wheel as ``medcore/assets/models`` (see ``setup.py``).
 MODELS_DIR = (_PACKAGE / "assets" / "models" if (_PACKAGE / "assets" / "models").is_dir()
               else _PACKAGE.parent / "assets" / "models")
-
-#: Every model the dashboard knows, with the module that trains and evaluates it.
-MODEL_MODULES: dict[str, str] = {
-    "pneumonia_cnn": "medcore.models.pneumonia_cnn",
-    "breast_cancer_fnn": "medcore.models.breast_cancer_fnn",
-    "breast_cancer_deepsurv": "medcore.models.breast_cancer_deepsurv",
-    "pbc_rnn": "medcore.models.pbc_rnn",
-}
+#: Environment variable naming another models folder (a test's, a deployment's).
+MODELS_DIR_VARIABLE = "MEDCORE_MODELS_DIR"
+#: What Keras raises for a damaged ``.keras`` archive (a zip of config, weights and metadata).
+_UNREADABLE = (zipfile.BadZipFile, OSError, ValueError, TypeError, KeyError, AttributeError,
+               ImportError)
 
 
-def _check_name(name: str) -> None:
-    if name not in MODEL_MODULES:
-        raise ModelFileError(
-            f"Unknown model {name!r}. Expected one of: {', '.join(sorted(MODEL_MODULES))}."
-        )
+class ModelKind(str, enum.Enum):
+    """What a model does; decides which explainer reads its input and which figures it has."""
+
+    IMAGE_CLASSIFIER = "image classifier"
+    TABULAR_CLASSIFIER = "tabular classifier"
+    SURVIVAL = "survival"
+    SEQUENCE_SURVIVAL = "sequence survival"
+
+    @property
+    def input_kind(self) -> str:
+        """``"image"``, ``"tabular"`` or ``"sequence"``: the shape of one model input."""
+        if self is ModelKind.IMAGE_CLASSIFIER:
+            return "image"
+        return "sequence" if self is ModelKind.SEQUENCE_SURVIVAL else "tabular"
+
+
+@dataclass(frozen=True)
+class ExplainTarget:
+    """One output the Explanation page can explain.
+
+    ``name`` (``"log_risk"``) is what the model module's ``explained_model`` builds; ``label``
+    is the page's choice; ``output_name`` and ``output_unit`` label every explanation
+    ("5-year recurrence-free survival", "survival probability").
+    """
+
+    name: str
+    label: str
+    output_name: str
+    output_unit: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """A page section that shows the model: a tab of ``page`` titled ``tab``, drawn by
+    ``renderer`` (a ``ui`` module with ``render(spec)``). ``position`` orders the page's tabs
+    (ties keep the registry's order)."""
+
+    page: str
+    tab: str
+    renderer: str
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything the rest of the code knows about one model.
+
+    Attributes
+    ----------
+    name : the code name (files, CLI, cards): ``"pneumonia_cnn"``.
+    title : what the model does, in words for clinicians.
+    kind : :class:`ModelKind`.
+    module : the module that trains, evaluates and serves it (a :class:`~medcore.models.ModelModule`).
+    population : the patients and setting it learnt from, in words.
+    sections : the page sections that show it.
+    schema : the records schema its inputs follow (``None`` for images).
+    explain_targets : the outputs the Explanation page explains; the first is the default.
+    explainer_options : extra keyword arguments of its explainer (e.g. the time channel).
+    input_hint : where a clinician makes the model's input ("enter a patient on the Survival
+        page"), for the Explanation page.
+    input_phrases : binary inputs whose coding is the model's own: name -> (words for 1, for 0).
+    derived_inputs : model inputs computed from the schema's columns (not columns themselves).
+    """
+
+    name: str
+    title: str
+    kind: ModelKind
+    module: str
+    population: str
+    sections: tuple[Section, ...] = ()
+    schema: Schema | None = None
+    explain_targets: tuple[ExplainTarget, ...] = ()
+    explainer_options: Mapping[str, Any] = field(default_factory=dict)
+    input_hint: str = ""
+    input_phrases: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    derived_inputs: tuple[Column, ...] = ()
+
+    def section(self, page: str) -> Section | None:
+        """The section of ``page`` that shows this model (``None`` when it is not there)."""
+        return next((s for s in self.sections if s.page == page), None)
+
+    def target(self, name: str | None = None) -> ExplainTarget:
+        """The explain target ``name`` (default: the first).
+
+        Raises
+        ------
+        ModelFileError
+            The model has no such target (or none at all).
+        """
+        if not self.explain_targets:
+            raise ModelFileError(f"The model {self.title.lower()!r} ({self.name}) has no "
+                                 "explanation; expected a spec with explain_targets.")
+        if name is None:
+            return self.explain_targets[0]
+        for target in self.explain_targets:
+            if target.name == name:
+                return target
+        raise ModelFileError(f"{self.name} has no explanation target {name!r}; expected one of "
+                             f"{', '.join(t.name for t in self.explain_targets)}.")
+
+
+_PROBABILITY = "probability"
+_SURVIVAL = "survival probability"
+
+#: The shipped models, in the order pages list them.
+SPECS: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        name="pneumonia_cnn", title="Pneumonia on a chest radiograph",
+        kind=ModelKind.IMAGE_CLASSIFIER, module="medcore.models.pneumonia_cnn",
+        population=("Children aged 1 to 5 years at one centre (Guangzhou Women and Children's "
+                    "Medical Center): frontal chest radiographs, reduced to 28 x 28 pixels "
+                    "(PneumoniaMNIST)."),
+        sections=(Section("Diagnosis", "Chest radiograph: pneumonia", "ui.image_diagnosis"),
+                  Section("Explanation", "Chest X-ray (CNN)", "ui.explanation", position=1)),
+        explain_targets=(ExplainTarget("probability", "probability", "probability of pneumonia",
+                                       _PROBABILITY),),
+        input_hint="upload a scan on the Upload page"),
+    ModelSpec(
+        name="breast_cancer_fnn", title="Malignancy of a breast fine-needle aspirate",
+        kind=ModelKind.TABULAR_CLASSIFIER, module="medcore.models.breast_cancer_fnn",
+        population=("569 women at the University of Wisconsin Hospitals, Madison (1990s): "
+                    "nuclear features of a digitised fine-needle aspirate of a breast mass."),
+        sections=(Section("Diagnosis", "Breast aspirate: malignancy", "ui.tabular_diagnosis"),
+                  Section("Explanation", "Breast aspirate (FNN)", "ui.explanation")),
+        schema=WDBC,
+        explain_targets=(
+            ExplainTarget("probability", "probability", "probability of malignancy",
+                          _PROBABILITY),
+            ExplainTarget("logit", "log-odds", "log-odds of malignancy", "log-odds")),
+        input_hint="score a patient on the Diagnosis page (Tabular tab)"),
+    ModelSpec(
+        name="breast_cancer_deepsurv",
+        title="Recurrence-free survival after breast-cancer surgery",
+        kind=ModelKind.SURVIVAL, module="medcore.models.breast_cancer_deepsurv",
+        population=("Women with node-positive breast cancer operated on in Rotterdam "
+                    "(1978-1993, Rotterdam tumour bank); tested on the German Breast Cancer "
+                    "Study Group 2 trial."),
+        sections=(Section("Survival", "Breast cancer: recurrence-free survival",
+                          "ui.survival_static"),
+                  Section("Explanation", "Breast cancer survival (DeepSurv)", "ui.explanation")),
+        schema=ROTTERDAM,
+        explain_targets=(
+            ExplainTarget("log_risk", "log-risk (relative hazard)",
+                          "log-risk of recurrence or death", "log-risk"),
+            ExplainTarget("survival_5y", "5-year survival", "5-year recurrence-free survival",
+                          _SURVIVAL)),
+        input_hint="enter a patient on the Survival page"),
+    ModelSpec(
+        name="pbc_rnn", title="Liver (PBC) prognosis updated with every visit",
+        kind=ModelKind.SEQUENCE_SURVIVAL, module="medcore.models.pbc_rnn",
+        population=("Patients with primary biliary cholangitis in the Mayo Clinic trial of "
+                    "D-penicillamine versus placebo (1974-1984), followed with repeated visits."),
+        sections=(Section("Survival", "Liver (PBC): prognosis by visit", "ui.survival_dynamic"),
+                  Section("Explanation", "Liver visits (RNN)", "ui.explanation", position=1)),
+        schema=PBC_VISITS,
+        explain_targets=(ExplainTarget(
+            "survival_5y", "5-year survival",
+            "probability of being alive 5 years after the last visit", _SURVIVAL),),
+        explainer_options={"time_feature": "years_since_first_visit"},
+        input_hint="choose a patient's visit history on the Survival page",
+        input_phrases={"sex": ("male sex", "female sex")},          # the model codes 1 = male
+        derived_inputs=(
+            Column("years_since_first_visit", "float", "years",
+                   title="Time since the first visit"),
+            Column("years_since_previous_visit", "float", "years",
+                   title="Time since the previous visit"))),
+)
+
+#: Specs added by :func:`register` (in this process), after :data:`SPECS`.
+_REGISTERED: list[ModelSpec] = []
+
+
+def specs(*, page: str | None = None, kind: ModelKind | None = None) -> tuple[ModelSpec, ...]:
+    """The registered specs, optionally those with a section on ``page`` (in the page's tab
+    order) or of one ``kind``."""
+    found = [s for s in (*SPECS, *_REGISTERED) if kind is None or s.kind is kind]
+    if page is None:
+        return tuple(found)
+    shown = [s for s in found if s.section(page) is not None]
+    return tuple(sorted(shown, key=lambda s: s.section(page).position))
+
+
+def names() -> tuple[str, ...]:
+    """The code names of every registered model."""
+    return tuple(s.name for s in specs())
+
+
+def spec(name: str) -> ModelSpec:
+    """The spec of model ``name``.
+
+    Raises
+    ------
+    ModelFileError
+        ``name`` is not a registered model.
+    """
+    for candidate in specs():
+        if candidate.name == name:
+            return candidate
+    raise ModelFileError(f"Unknown model {name!r}. Expected one of: {', '.join(sorted(names()))}.")
+
+
+def spec_for_schema(schema_name: str) -> ModelSpec | None:
+    """The first model whose inputs follow the records schema ``schema_name`` (or ``None``)."""
+    return next((s for s in specs() if s.schema is not None and s.schema.name == schema_name),
+                None)
+
+
+@contextlib.contextmanager
+def register(new: ModelSpec, *, models_dir: str | os.PathLike | None = None) -> Iterator[ModelSpec]:
+    """Add ``new`` to the registry for the duration of a ``with`` block (a plug-in model, a
+    test's toy model); with ``models_dir``, read every model's files from that folder meanwhile.
+
+    Raises
+    ------
+    ModelFileError
+        A model of that name is registered already.
+    """
+    if new.name in names():
+        raise ModelFileError(f"A model named {new.name!r} is registered already; pick another "
+                             "name.")
+    previous = os.environ.get(MODELS_DIR_VARIABLE)
+    _REGISTERED.append(new)
+    if models_dir is not None:
+        os.environ[MODELS_DIR_VARIABLE] = str(models_dir)
+    try:
+        yield new
+    finally:
+        _REGISTERED.remove(new)
+        if models_dir is not None:
+            if previous is None:
+                os.environ.pop(MODELS_DIR_VARIABLE, None)
+            else:
+                os.environ[MODELS_DIR_VARIABLE] = previous
+
+
+def models_folder(override: str | os.PathLike | None = None) -> Path:
+    """The models folder: ``override``, else ``$MEDCORE_MODELS_DIR``, else ``assets/models``."""
+    return Path(override or os.environ.get(MODELS_DIR_VARIABLE) or MODELS_DIR)
 
 
 def model_module(name: str) -> Any:
-    """The ``medcore.models.NAME`` module that trains, evaluates and serves model ``name``.
+    """The module that trains, evaluates and serves model ``name`` (a ``ModelModule``).
 
     Raises
     ------
     ModelFileError
         ``name`` is not a known model.
     """
-    _check_name(name)
-    return importlib.import_module(MODEL_MODULES[name])
+    return importlib.import_module(spec(name).module)
 
 
 def model_path(name: str, models_dir: Path | None = None) -> Path:
     """Path of ``NAME.keras``."""
-    _check_name(name)
-    return Path(models_dir or MODELS_DIR) / f"{name}.keras"
+    spec(name)
+    return models_folder(models_dir) / f"{name}.keras"
 
 
 def card_path(name: str, models_dir: Path | None = None) -> Path:
     """Path of the model card ``NAME.json``."""
-    _check_name(name)
-    return Path(models_dir or MODELS_DIR) / f"{name}.json"
+    spec(name)
+    return models_folder(models_dir) / f"{name}.json"
 
 
 def sha256_of(path: Path) -> str:
@@ -76,65 +324,95 @@ def is_available(name: str, models_dir: Path | None = None) -> bool:
     return model_path(name, models_dir).is_file() and card_path(name, models_dir).is_file()
 
 
-def load_card(name: str, models_dir: Path | None = None) -> dict[str, Any]:
-    """Read a model card.
+def load_card(name: str, models_dir: Path | None = None) -> ModelCard:
+    """Read and validate a model card (cached until the file changes).
 
     Raises
     ------
     ModelFileError
-        The card is missing or is not valid JSON.
+        The card is missing, is not valid JSON, or a field is missing or of the wrong type (the
+        message names the field).
     """
     path = card_path(name, models_dir)
     if not path.is_file():
         raise ModelFileError(
             f"The model card {path.name} was not found in {path.parent}. Expected the file that "
-            f"`python -m medcore train {name}` writes; run that command to create it."
-        )
+            f"`python -m medcore train {name}` writes; run that command to create it.")
+    stat = path.stat()
+    card = _read_card(str(path), stat.st_mtime_ns, stat.st_size)
+    if card.name != name:
+        raise ModelFileError(f"The model card {path.name} describes {card.name!r} (field "
+                             f"model_details.name), not {name!r}. Restore it from git or "
+                             f"retrain with `python -m medcore train {name}`.")
+    return card
+
+
+@functools.lru_cache(maxsize=32)
+def _read_card(path: str, mtime_ns: int, size: int) -> ModelCard:
+    file = Path(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ModelFileError(
-            f"The model card {path} is not valid JSON ({exc}). Restore it from git or retrain "
-            f"with `python -m medcore train {name}`."
-        ) from exc
+            f"The model card {file} is not valid JSON ({exc}). Restore it from git or retrain "
+            f"with `python -m medcore train {file.stem}`.") from exc
+    return ModelCard.from_dict(data, source=f"The model card {file.name}")
 
 
-def write_card(name: str, card: dict[str, Any], models_dir: Path | None = None) -> Path:
+def write_card(name: str, card: ModelCard, models_dir: Path | None = None) -> Path:
     """Write a model card as indented, key-sorted JSON (stable diffs)."""
     path = card_path(name, models_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(card, indent=2, sort_keys=True, default=_jsonable) + "\n",
-                    encoding="utf-8")
+    path.write_text(json.dumps(card.to_dict(), indent=2, sort_keys=True, default=_jsonable)
+                    + "\n", encoding="utf-8")
     return path
 
 
-def update_card(name: str, models_dir: Path | None = None, **fields: Any) -> dict[str, Any]:
-    """Merge ``fields`` into an existing card and write it back."""
-    card = load_card(name, models_dir)
-    card.update(fields)
+def update_card(name: str, models_dir: Path | None = None, **sections: Any) -> ModelCard:
+    """Replace whole sections of an existing card (e.g. ``evaluation=``) and write it back.
+
+    Raises
+    ------
+    ModelFileError
+        The card is missing or damaged, or a new section does not fit the card's shape.
+    """
+    card = load_card(name, models_dir).replace(**_plain(sections))
     write_card(name, card, models_dir)
     return card
 
 
-def save_model(model: Any, name: str, card: dict[str, Any],
-               models_dir: Path | None = None) -> dict[str, Any]:
-    """Save ``model`` as ``NAME.keras`` and its card with the file's sha256.
+def save_model(model: Any, name: str, card: Mapping[str, Any],
+               models_dir: Path | None = None) -> ModelCard:
+    """Save ``model`` as ``NAME.keras`` and its card, with the file's sha256 as the version.
 
-    ``card`` may name ``"custom_objects_module"``: the module whose import registers the custom
-    layers the model needs (``keras.saving.register_keras_serializable``).
+    ``card`` is the card's JSON form without ``card_format`` and without ``name``, ``version``
+    and ``file`` in ``model_details`` (filled in here). ``model_details.custom_objects_module``
+    names the module whose import registers the custom layers the model needs.
+
+    Raises
+    ------
+    ModelFileError
+        The card does not have the typed card's shape (the message names the field).
     """
+    from medcore.cards import CARD_FORMAT
+
     path = model_path(name, models_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     model.save(path)
-    card = dict(card, name=name, file=path.name, sha256=sha256_of(path))
-    write_card(name, card, models_dir)
-    return card
+    data = _plain(dict(card))
+    data["card_format"] = CARD_FORMAT
+    data["model_details"] = {**data.get("model_details", {}), "name": name, "file": path.name,
+                             "version": sha256_of(path)}
+    typed = ModelCard.from_dict(data, source=f"The card of {name}")
+    write_card(name, typed, models_dir)
+    return typed
 
 
 def load_model(name: str, models_dir: Path | None = None) -> Any:
     """Load a shipped Keras model after checking its sha256 against the card.
 
-    Loads with ``safe_mode=True`` and ``compile=False``: the model is for inference.
+    This is the model for training and for gradients (SHAP, Grad-CAM); predictions go through
+    :func:`serving_model`. Loads with ``safe_mode=True`` and ``compile=False``.
 
     Raises
     ------
@@ -146,28 +424,55 @@ def load_model(name: str, models_dir: Path | None = None) -> Any:
     if not path.is_file():
         raise ModelFileError(
             f"The model file {path.name} was not found in {path.parent}. Expected the file that "
-            f"`python -m medcore train {name}` writes; run that command to create it."
-        )
+            f"`python -m medcore train {name}` writes; run that command to create it.")
     actual = sha256_of(path)
-    expected = card.get("sha256")
-    if actual != expected:
+    if actual != card.sha256:
         raise ModelFileError(
             f"The model file {path.name} has sha256 {actual[:12]}..., but its card expects "
-            f"{str(expected)[:12]}.... The file was changed or only partly copied: restore it "
-            f"from git or retrain with `python -m medcore train {name}`."
-        )
-    module = card.get("custom_objects_module")
-    if module:
-        importlib.import_module(module)
+            f"{card.sha256[:12]}.... The file was changed or only partly copied: restore it "
+            f"from git or retrain with `python -m medcore train {name}`.")
+    if card.model_details.custom_objects_module:
+        importlib.import_module(card.model_details.custom_objects_module)
     import keras
 
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
-    except Exception as exc:  # Keras raises many types for a corrupt archive
+    except _UNREADABLE as exc:
         raise ModelFileError(
             f"Keras could not read {path.name} ({type(exc).__name__}: {exc}). Restore it from "
-            f"git or retrain with `python -m medcore train {name}`."
-        ) from exc
+            f"git or retrain with `python -m medcore train {name}`.") from exc
+
+
+def serving_model(name: str, models_dir: Path | None = None, *, keras_model: Any = None) -> Any:
+    """The model that answers predictions: ``model(x) -> {output name: ndarray}`` with its
+    card (a :class:`medcore.serving.ServingModel`).
+
+    Parameters
+    ----------
+    keras_model : keras.Model, optional
+        The model :func:`load_model` returned, when the caller holds it already (one load).
+
+    Raises
+    ------
+    ModelFileError
+        The file or card is missing or damaged.
+    """
+    from medcore.serving import KerasServing
+
+    card = load_card(name, models_dir)
+    model = keras_model if keras_model is not None else load_model(name, models_dir)
+    return KerasServing(model_module(name).serving_graph(model), card=card)
+
+
+def _plain(value: Any) -> Any:
+    """Card sections as plain JSON values (typed sections and numpy values included)."""
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return json.loads(json.dumps(value, default=_jsonable))
 
 
 def _jsonable(value: Any) -> Any:

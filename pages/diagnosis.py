@@ -3,13 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import common, image_diagnosis, tabular_diagnosis
+from ui import common, sections
 
 st.title("Diagnosis")
 common.disclaimer()
-image_tab, tabular_tab = st.tabs(["Chest radiograph: pneumonia",
-                                  "Breast aspirate: malignancy"])
-with image_tab:
-    image_diagnosis.render()
-with tabular_tab:
-    tabular_diagnosis.render()
+sections.render_page("Diagnosis")

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import common, explanation
+from ui import common, explanation, sections
 
 st.title("Explanation")
 common.disclaimer()
-explanation.render()
+explanation.how_to_read()
+sections.render_page("Explanation")

@@ -3,13 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import common, survival_dynamic, survival_static
+from ui import common, sections
 
 st.title("Survival")
 common.disclaimer()
-static_tab, dynamic_tab = st.tabs(["Breast cancer: recurrence-free survival",
-                                   "Liver (PBC): prognosis by visit"])
-with static_tab:
-    survival_static.render()
-with dynamic_tab:
-    survival_dynamic.render()
+sections.render_page("Survival")

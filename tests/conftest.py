@@ -37,3 +37,24 @@ def pneumoniamnist_file(data_dir: Path) -> Path:
     if not path.is_file():
         pytest.skip(f"{path} is absent (get it from the MedMNIST project)")
     return path
+
+
+def minimal_card(**sections) -> dict:
+    """A complete card (JSON form, as ``registry.save_model`` takes it) for a model built in a
+    test: every required section present, with placeholder words; ``sections`` replace some."""
+    card = {
+        "model_details": {"summary": "a model built in a test", "seed": 0,
+                          "training_time_s": 0.0, "custom_objects_module": None},
+        "intended_use": {"primary_uses": "tests", "out_of_scope_uses": "everything else"},
+        "factors": {"population": "synthetic rows made by the test"},
+        "metrics": {"measures": [], "intervals": "none"},
+        "evaluation_data": {"description": "none"},
+        "training_data": {"description": "synthetic"},
+        "quantitative_analyses": {},
+        "caveats": "test only",
+        "input_contract": {"description": "test input", "output": "test output"},
+    }
+    for name, value in sections.items():
+        card[name] = ({**card[name], **value} if isinstance(card.get(name), dict)
+                      and isinstance(value, dict) and name != "quantitative_analyses" else value)
+    return card

@@ -9,6 +9,7 @@ from medcore import registry
 from medcore.datasets import rotterdam_gbsg
 from medcore.errors import DataValidationError
 from medcore.models import breast_cancer_deepsurv as deepsurv
+from tests.conftest import minimal_card
 
 PATIENT = {"hormon": 0, "age": 55.0, "meno": 1, "size": "20-50", "grade": 3, "nodes": 4,
            "pgr": 40.0, "er": 60.0}
@@ -53,6 +54,16 @@ def test_rfs_sentence_reads_as_whole_women():
         "About 72 of 100 women like her are alive without recurrence 5 years after surgery.")
 
 
+def test_a_time_beyond_the_grid_is_a_clear_error():
+    times = np.array([0.0, 1.0, 2.0])
+    curve = np.array([[1.0, 0.9, 0.8]])
+    prediction = deepsurv.Prediction(times, curve, curve, curve, np.zeros(1))
+    assert prediction.at(1.0)[0].tolist() == [0.9]
+    with pytest.raises(DataValidationError, match="7 years is not on the prediction grid "
+                                                  r"\(0 to 2 years\)"):
+        prediction.at(7)
+
+
 def test_ensemble_save_load_round_trip(tmp_path):
     rng = np.random.default_rng(0)
     x = deepsurv.to_model_array(pd.DataFrame([PATIENT] * 40))
@@ -62,7 +73,9 @@ def test_ensemble_save_load_round_trip(tmp_path):
         x, y, x, y, num_members=2,
         hyperparameters={"hidden_units": (4,), "max_epochs": 2, "patience": 1})
     assert model.output_shape == (None, 2) and len(epochs) == 2
-    registry.save_model(model, deepsurv.NAME, {"custom_objects_module": "medcore.survival.cox"},
+    registry.save_model(model, deepsurv.NAME,
+                        minimal_card(model_details={"custom_objects_module":
+                                                    "medcore.survival.cox"}),
                         tmp_path)
     again = registry.load_model(deepsurv.NAME, tmp_path)
     np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0),
@@ -75,16 +88,18 @@ def test_train_writes_a_usable_predictor(tmp_path, monkeypatch):
     monkeypatch.setitem(deepsurv.HYPERPARAMETERS, "max_epochs", 3)
     monkeypatch.setitem(deepsurv.HYPERPARAMETERS, "hidden_units", (8,))
     card = deepsurv.train(models_dir=tmp_path)
-    assert card["architecture"]["members"] == 2
-    predictor = deepsurv.load_predictor(tmp_path)
+    assert card.model_details.architecture["members"] == 2
+    model = registry.serving_model(deepsurv.NAME, tmp_path)
+    assert model(deepsurv.model_input(pd.DataFrame([PATIENT])))["log_risk"].shape == (1, 2)
     patients = pd.DataFrame([PATIENT, {**PATIENT, "nodes": 20, "grade": 3}])
-    times = np.linspace(0, predictor.max_years, 30)
-    curves = predictor.survival_curves(patients, times)
-    assert curves.shape == (2, 2, 30)
-    np.testing.assert_allclose(curves[:, :, 0], 1.0)
-    assert (np.diff(curves, axis=2) <= 1e-12).all()
-    assert predictor.survival_at(patients, [5]).shape == (2, 1)
-    scored = deepsurv.score_records(predictor, patients)
+    times = np.linspace(0, card.parameters["max_years"], 30)
+    prediction = deepsurv.predict(model, patients, times=times)
+    assert prediction.survival.shape == (2, 30) and prediction.log_risk.shape == (2,)
+    np.testing.assert_allclose(prediction.survival[:, 0], 1.0)
+    assert (np.diff(prediction.upper, axis=1) <= 1e-12).all()
+    assert (prediction.lower <= prediction.survival).all()
+    assert (prediction.survival <= prediction.upper).all()
+    scored = deepsurv.score_records(model, patients)
     assert {"rfs_1y", "rfs_3y", "rfs_5y", "rfs_5y_low", "rfs_5y_high"} <= set(scored.columns)
     assert (scored["rfs_5y_low"] <= scored["rfs_5y"]).all()
 
@@ -95,9 +110,9 @@ def test_shipped_model_on_gbsg_reaches_the_target():
         pytest.skip("breast_cancer_deepsurv is not shipped yet (python -m medcore train ...)")
     from medcore.survival.metrics import harrell_c
 
-    predictor = deepsurv.load_predictor()
+    model = registry.serving_model(deepsurv.NAME)
     x, time, event = deepsurv.test_inputs()
     assert x.shape == (686, 8)
-    assert harrell_c(time, event, predictor.predict_log_risk(x)) >= 0.67
+    assert harrell_c(time, event, deepsurv.predict(model, x, times=[5.0]).log_risk) >= 0.67
     background = deepsurv.training_background(n=50)
     assert background.shape == (50, 8)

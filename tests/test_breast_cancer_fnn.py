@@ -9,7 +9,9 @@ from medcore import registry
 from medcore.datasets import wdbc
 from medcore.errors import DataValidationError
 from medcore.models import breast_cancer_fnn as fnn
+from medcore.serving import KerasServing
 from medcore.schemas import WDBC
+from tests.conftest import minimal_card
 
 shipped = pytest.mark.skipif(not registry.is_available(fnn.NAME),
                              reason="breast_cancer_fnn is not trained and shipped")
@@ -36,17 +38,17 @@ def test_fixed_split_is_stratified_deterministic_and_disjoint():
     assert first.test_sha256 == wdbc.indices_sha256(first.test_index[::-1])
 
 
-def test_feature_matrix_checks():
+def test_model_input_checks():
     frame = wdbc.load_wdbc().features.head(4)
-    assert fnn.feature_matrix(frame[list(reversed(frame.columns))]).shape == (4, 30)
+    assert fnn.model_input(frame[list(reversed(frame.columns))]).shape == (4, 30)
     with pytest.raises(DataValidationError, match="lack 1 feature column"):
-        fnn.feature_matrix(frame.drop(columns=["worst area"]))
+        fnn.model_input(frame.drop(columns=["worst area"]))
     bad = frame.copy()
     bad.loc[bad.index[2], "mean radius"] = np.nan
     with pytest.raises(DataValidationError, match="records 3 contain empty or non-numeric"):
-        fnn.feature_matrix(bad)
+        fnn.model_input(bad)
     with pytest.raises(DataValidationError, match=r"shape \(2, 29\); expected \(n, 30\)"):
-        fnn.feature_matrix(np.zeros((2, 29)))
+        fnn.model_input(np.zeros((2, 29)))
 
 
 def test_training_background_comes_from_the_training_split():
@@ -62,16 +64,19 @@ def test_fit_on_a_tiny_slice_and_round_trip(tmp_path):
     x, y = dev.x_train[:80], dev.y_train[:80]
     config = fnn.Config(hidden_units=(4,), dropout=0.0, l2=0.0)
     model, _, _ = fnn._fit(config, x, y, seed=0, epochs=10)
-    card = {"threshold": {"value": 0.5}, "custom_objects_module": None}
+    card = minimal_card(threshold={"value": 0.4, "rule": "a test's"})
     registry.save_model(model, fnn.NAME, card, tmp_path)
-    loaded = registry.load_model(fnn.NAME, tmp_path)
+    loaded = registry.serving_model(fnn.NAME, tmp_path)
     frame = pd.DataFrame(dev.x_test[:7], columns=list(fnn.FEATURE_NAMES))
-    before, after = fnn.predict_proba(model, frame), fnn.predict_proba(loaded, frame)
+    before = fnn.predict(KerasServing(fnn.serving_graph(model)), frame).probability
+    after = fnn.predict(loaded, frame).probability
     assert before.shape == (7,) and np.all((before >= 0) & (before <= 1))
     np.testing.assert_allclose(after, before, rtol=1e-5, atol=1e-6)
     scored = fnn.score_records(loaded, frame, 0.5)
     assert list(scored.columns[-2:]) == ["P(malignant)", "call"]
     assert set(scored["call"]) <= {"malignant", "benign"}
+    by_card = fnn.score_records(loaded, frame)                      # the card's threshold, 0.4
+    np.testing.assert_array_equal(by_card["call"], fnn.call_label(after, 0.4))
 
 
 @pytest.mark.slow
@@ -81,12 +86,14 @@ def test_train_protocol_end_to_end_on_a_small_setting(tmp_path, monkeypatch):
     monkeypatch.setattr(fnn, "CV_REPEATS", 1)
     monkeypatch.setattr(fnn, "MAX_EPOCHS", 20)
     card = fnn.train(models_dir=tmp_path, progress=lambda message: None)
-    assert card["splits"]["test_index_sha256"] == fnn.development_data().test_sha256
-    assert 0.0 < card["threshold"]["value"] <= 1.0
-    assert set(card["input_contract"]["training_ranges"]) == set(fnn.FEATURE_NAMES)
-    low, high = card["input_contract"]["training_ranges"]["mean radius"]
-    assert low < card["input_contract"]["training_medians"]["mean radius"] < high
-    assert card["data"]["licence"] == "CC BY 4.0"
+    splits = card.training_data.details["splits"]
+    assert splits["test_index_sha256"] == fnn.development_data().test_sha256
+    assert 0.0 < card.threshold.value <= 1.0
+    assert set(card.input_contract.training_ranges) == set(fnn.FEATURE_NAMES)
+    radius = card.input_contract.training_ranges["mean radius"]
+    assert radius.min < radius.median < radius.max
+    assert card.training_data.details["licence"] == "CC BY 4.0"
+    assert registry.load_card(fnn.NAME, tmp_path).to_dict() == card.to_dict()
     assert registry.load_model(fnn.NAME, tmp_path) is not None
 
 
@@ -96,10 +103,11 @@ def test_shipped_model_on_the_held_out_split():
     from sklearn.metrics import roc_auc_score
 
     card = registry.load_card(fnn.NAME)
-    assert card["splits"]["test_index_sha256"] == fnn.development_data().test_sha256
-    labels, probability = fnn.test_predictions(registry.load_model(fnn.NAME))
+    splits = card.training_data.details["splits"]
+    assert splits["test_index_sha256"] == fnn.development_data().test_sha256
+    labels, probability = fnn.test_predictions(registry.serving_model(fnn.NAME))
     assert roc_auc_score(labels, probability) >= 0.99
-    assert np.mean((probability >= card["threshold"]["value"]) == labels) >= 0.93
+    assert np.mean((probability >= card.threshold.value) == labels) >= 0.93
 
 
 @shipped

@@ -35,19 +35,20 @@ def test_shipped_tabular_models_are_additive(models, name, target):
     e = explainer.explain(rows[0])
     assert e.output == pytest.approx(g.outputs[0], abs=1e-6)
     text = describe_in_words(e)
-    assert text.startswith(f"The predicted {models.OUTPUTS[(name, target)][0]}")
+    assert text.startswith(f"The predicted {registry.spec(name).target(target).output_name}")
 
 
 def test_deepsurv_heads_match_the_predictor(models):
     _need("breast_cancer_deepsurv")
     from medcore.models import breast_cancer_deepsurv
 
-    predictor = breast_cancer_deepsurv.load_predictor()
+    served = registry.serving_model("breast_cancer_deepsurv")
     x = models.test_sample("breast_cancer_deepsurv", 5)
+    prediction = breast_cancer_deepsurv.predict(served, x, times=[5.0])
     log_risk = np.asarray(models.explained_model("breast_cancer_deepsurv", "log_risk")(x))[:, 0]
-    np.testing.assert_allclose(log_risk, predictor.predict_log_risk(x), atol=1e-5)
+    np.testing.assert_allclose(log_risk, prediction.log_risk, atol=1e-5)
     survival = np.asarray(models.explained_model("breast_cancer_deepsurv", "survival_5y")(x))
-    np.testing.assert_allclose(survival[:, 0], predictor.survival_at(x, [5.0])[:, 0], atol=1e-5)
+    np.testing.assert_allclose(survival[:, 0], prediction.survival[:, 0], atol=1e-5)
 
 
 @pytest.mark.slow

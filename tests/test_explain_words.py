@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from medcore import registry
 from medcore.explain import Explanation, describe_in_words, describe_value
 from medcore.explain.core import residual_of
 
@@ -95,8 +96,9 @@ def test_clinical_titles_never_raw_column_names():
     assert describe_value("alk.phos", 1072) == "alkaline phosphatase 1,072 U/l"
     assert describe_value("ast", 107) == "aspartate aminotransferase 107 U/ml"
     assert describe_value("radius error", 0.3) == "radius SE 0.3 px"
-    assert describe_value("sex", 1) == "male sex"
-    assert describe_value("years_since_first_visit", 5.2, first=0.0) == (
+    pbc_rnn = registry.spec("pbc_rnn")                  # its own coding and derived inputs
+    assert describe_value("sex", 1, spec=pbc_rnn) == "male sex"
+    assert describe_value("years_since_first_visit", 5.2, first=0.0, spec=pbc_rnn) == (
         "time since the first visit from 0 to 5.2 years")
 
 

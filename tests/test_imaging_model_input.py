@@ -123,7 +123,7 @@ def test_rg1_chest_radiograph_input_is_full_contrast_not_washed_out():
         pytest.skip("RG1_UNCR.dcm is not installed (pip install pydicom-data)")
     if not registry.is_available("pneumonia_cnn"):
         pytest.skip("pneumonia_cnn's card (input_reference) is not shipped")
-    reference = registry.load_card("pneumonia_cnn")["input_reference"]
+    reference = registry.load_card("pneumonia_cnn").parameters["input_reference"]
     scan = load_scan(path)
     own = scan.window
     assert own == pytest.approx((26479 + 874 - 15000, 30000))  # MONOCHROME1, mirrored

@@ -100,7 +100,8 @@ def test_registry_finds_the_models_in_a_checkout_and_in_an_installed_package(tmp
     (installed / "registry.py").write_text((ROOT / "medcore" / "registry.py").read_text())
     code = ("import importlib.util, sys; spec = importlib.util.spec_from_file_location("
             f"'r', {str(installed / 'registry.py')!r}); module = importlib.util.module_from_spec("
-            "spec); spec.loader.exec_module(module); print(module.MODELS_DIR)")
+            "spec); sys.modules['r'] = module; spec.loader.exec_module(module); "   # dataclasses
+            "print(module.MODELS_DIR)")
     printed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
                              capture_output=True, text=True).stdout.strip()
     assert Path(printed) == installed / "assets" / "models"

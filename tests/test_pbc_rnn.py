@@ -36,6 +36,13 @@ def tiny_model(visits):
                      units=4, **stats)
 
 
+def served(model):
+    """The serving model of a network built in a test (what every prediction receives)."""
+    from medcore.serving import KerasServing
+
+    return KerasServing(pbc_rnn.serving_graph(model))
+
+
 def test_visit_features_times_sex_and_carry_forward():
     visits = make_visits({7: [0, 180, 545]})
     visits.loc[1, "platelet"] = np.nan
@@ -94,13 +101,34 @@ def test_single_visit_is_a_warning_naming_patient_and_row():
 
 def test_predict_survival_as_of_visit_matches_survival_by_visit():
     visits = make_visits({3: [0, 200, 400, 900]})
-    model = tiny_model(visits)
+    model = served(tiny_model(visits))
     times, by_visit, days = pbc_rnn.survival_by_visit(model, visits)
     assert by_visit.shape == (4, pbc_rnn.EDGES.size) and days.tolist() == [0, 200, 400, 900]
     for k in range(1, 5):
         curve = pbc_rnn.predict_survival(model, visits, as_of_visit=k)
         np.testing.assert_allclose(curve.survival, by_visit[k - 1], atol=1e-5)
     assert curve.survival[0] == 1.0 and np.all(np.diff(curve.survival) <= 0)
+
+
+def test_predict_and_score_records_give_each_patient_the_curve_after_the_last_visit():
+    visits = make_visits({3: [0, 200, 400], 5: [0, 100]})
+    model = served(tiny_model(visits))
+    prediction = pbc_rnn.predict(model, visits)
+    assert prediction.ids.tolist() == [3, 5]
+    assert prediction.survival.shape == (2, pbc_rnn.EDGES.size)
+    assert prediction.last_day.tolist() == [400.0, 100.0]
+    for row, patient in enumerate((3, 5)):
+        _, by_visit, _ = pbc_rnn.survival_by_visit(model, visits[visits["id"] == patient])
+        np.testing.assert_allclose(prediction.survival[row], by_visit[-1], atol=1e-6)
+    scored = pbc_rnn.score_records(model, visits)
+    assert list(scored.columns) == ["id", "visits", "last_day", "survival_1y", "survival_3y",
+                                    "survival_5y"]
+    assert scored["visits"].tolist() == [3, 2]
+    np.testing.assert_allclose(
+        scored["survival_5y"],
+        pbc_rnn.survival_at(prediction.times, prediction.survival, 5.0).round(3))
+    with pytest.raises(DataValidationError, match=r"shape \(2, 3\); expected \(n, visits, 17\)"):
+        pbc_rnn.predict(model, np.zeros((2, 3)))
 
 
 def test_impute_like_model_uses_the_model_fill_values():
@@ -116,7 +144,7 @@ def test_impute_like_model_uses_the_model_fill_values():
 
 def test_predict_survival_refuses_two_patients_and_bad_visit_numbers():
     visits = make_visits({1: [0, 10], 2: [0, 10]})
-    model = tiny_model(visits)
+    model = served(tiny_model(visits))
     with pytest.raises(DataValidationError, match="holds 2 patients"):
         pbc_rnn.predict_survival(model, visits)
     with pytest.raises(DataValidationError, match="as_of_visit=3, but the patient has 2 visits"):
@@ -136,14 +164,14 @@ def test_training_on_real_prefixes_gives_a_usable_model(tmp_path):
     visits = load_pbcseq()
     few = visits[visits["id"] <= 60]
     model = pbc_rnn.fit_network(few, settings={"epochs": 2, "units": 4})
-    curve = pbc_rnn.predict_survival(model, few[few["id"] == 2])
+    curve = pbc_rnn.predict_survival(served(model), few[few["id"] == 2])
     assert curve.survival.shape == pbc_rnn.EDGES.shape and 0 < curve.survival[-1] < 1
     path = tmp_path / "m.keras"
     model.save(path)
     import keras
 
     loaded = keras.saving.load_model(path, compile=False, safe_mode=True)
-    again = pbc_rnn.predict_survival(loaded, few[few["id"] == 2])
+    again = pbc_rnn.predict_survival(served(loaded), few[few["id"] == 2])
     np.testing.assert_allclose(curve.survival, again.survival, atol=1e-6)
     background = pbc_rnn.training_background(n=5)
     assert background.shape[0] == 5 and not np.isnan(background).any()

@@ -53,18 +53,47 @@ def test_fit_platt_recovers_a_known_scaling():
 
 def test_predict_returns_probability_and_member_spread():
     pytest.importorskip("keras")
-    from medcore.models.pneumonia_cnn import predict
+    from medcore.models.pneumonia_cnn import predict, serving_graph
     from medcore.networks.convolutional import build_cnn, build_ensemble
+    from medcore.serving import KerasServing
 
     members = [build_cnn((28, 28, 1), filters=(4,), convs_per_block=1, name=n) for n in "abc"]
-    model = build_ensemble(members)
+    ensemble = build_ensemble(members)
+    model = KerasServing(serving_graph(ensemble))
     images = np.random.default_rng(0).integers(0, 256, (2, 28, 28)).astype(np.uint8)
     result = predict(model, images)
+    np.testing.assert_allclose(result.probability,
+                               np.asarray(ensemble(images[..., None].astype(np.float32)))[:, 0],
+                               atol=1e-6)
     assert result.probability.shape == (2,) and result.member_probabilities.shape == (2, 3)
     np.testing.assert_allclose(result.spread, result.member_probabilities.std(axis=1))
     assert ((result.probability > 0) & (result.probability < 1)).all()
-    with pytest.raises(ValueError, match=r"Expected images of shape \(n, 28, 28, 1\)"):
+    with pytest.raises(DataValidationError, match=r"Expected images of shape \(n, 28, 28, 1\)"):
         predict(model, np.zeros((1, 32, 32, 1)))
+
+
+def test_score_records_gives_one_row_per_image():
+    pytest.importorskip("keras")
+    import pandas as pd
+
+    from medcore.imaging import scan_from_array
+    from medcore.models.pneumonia_cnn import predict, score_records, serving_graph
+    from medcore.networks.convolutional import build_cnn, build_ensemble
+    from medcore.serving import KerasServing
+
+    ensemble = build_ensemble([build_cnn((28, 28, 1), filters=(4,), convs_per_block=1, name=n)
+                               for n in "ab"])
+    model = KerasServing(serving_graph(ensemble))
+    images = np.random.default_rng(1).integers(0, 256, (3, 28, 28)).astype(np.uint8)
+    frame = pd.DataFrame({"id": ["a", "b", "c"],
+                          "image": [images[0], images[1], scan_from_array(images[2])]})
+    scored = score_records(model, frame, threshold=0.5)
+    assert list(scored.columns) == ["id", "P(pneumonia)", "ensemble_sd", "call"]
+    np.testing.assert_allclose(scored["P(pneumonia)"], predict(model, images).probability,
+                               atol=1e-6)
+    assert set(scored["call"]) <= {"pneumonia", "normal"}
+    with pytest.raises(DataValidationError, match="expected an 'image' column"):
+        score_records(model, frame.drop(columns="image"), threshold=0.5)
 
 
 @pytest.mark.slow
@@ -77,14 +106,14 @@ def test_shipped_model_on_the_test_split(data_dir):
     from medcore.models import pneumonia_cnn
 
     pneumoniamnist_file(data_dir)
-    model = registry.load_model("pneumonia_cnn")
+    model = registry.serving_model("pneumonia_cnn")
     images, labels = pneumonia_cnn.test_inputs(data_dir)
     assert images.shape == (624, 28, 28, 1)
     probability = pneumonia_cnn.predict(model, images).probability
     auc = roc_auc_score(labels, probability)
     assert auc >= 0.96
     card = registry.load_card("pneumonia_cnn")
-    assert card["evaluation"]["test"]["auc"] == pytest.approx(auc, abs=1e-4)
+    assert card.evaluation["test"]["auc"] == pytest.approx(auc, abs=1e-4)
     background = pneumonia_cnn.training_background(8, data=data_dir)
     assert background.shape == (8, 28, 28, 1) and background.dtype == np.uint8
 
@@ -101,19 +130,19 @@ def test_intended_use_warnings():
     assert "frame 3 of 5" in text
     colour = scan_from_array(np.zeros((28, 28, 3), np.uint8), modality="CR")
     assert "colour image" in " ".join(intended_use_warnings(colour))
-    card = {"input_reference": {"mean_grey": [90.0, 188.0], "contrast_sd": [15.0, 60.0]}}
+    reference = {"mean_grey": [90.0, 188.0], "contrast_sd": [15.0, 60.0]}
     bright = np.full((1, 28, 28, 1), 230.0, np.float32)
     bright[0, :14] = 170.0
     text = " ".join(intended_use_warnings(scan_from_array(grey, modality="CR"),
-                                          model_input=bright, card=card))
+                                          model_input=bright, reference=reference))
     assert "brighter than 98% of the training radiographs" in text
 
 
 def test_operating_point_sentence():
     from medcore.models.pneumonia_cnn import operating_point_sentence
 
-    card = {"evaluation": {"n_test": 624, "test": {"sensitivity": 0.9923, "specificity": 0.829}}}
-    assert operating_point_sentence(card).startswith(
+    evaluation = {"n_test": 624, "test": {"sensitivity": 0.9923, "specificity": 0.829}}
+    assert operating_point_sentence(evaluation).startswith(
         "At this threshold the model finds 99 of 100 pneumonias and wrongly flags 17 of 100 "
         "normal radiographs")
-    assert operating_point_sentence({}) == ""
+    assert operating_point_sentence(None) == "" and operating_point_sentence({}) == ""

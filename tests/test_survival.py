@@ -144,7 +144,7 @@ def test_the_card_module_registers_every_custom_layer_of_the_shipped_file():
         elif isinstance(item, list):
             stack.extend(item)
     assert found == {"medcore>Log1pColumns"}
-    module = importlib.import_module(registry.load_card(name)["custom_objects_module"])
+    module = importlib.import_module(registry.load_card(name).model_details.custom_objects_module)
     assert module.__name__ == "medcore.survival.cox"
     assert all(keras.saving.get_registered_object(n) is not None for n in found)
     assert keras.saving.get_registered_name(Log1pColumns) == "medcore>Log1pColumns"

@@ -10,6 +10,10 @@ from medcore import RESEARCH_USE_DISCLAIMER, registry
 from medcore.errors import MedcoreError
 from medcore.safe_text import markdown_message
 
+#: What a model is loaded for: predictions (the serving model, called only) or gradients
+#: (the Keras model: SHAP, Grad-CAM).
+SERVING, GRADIENTS = "serving", "gradients"
+
 
 def disclaimer() -> None:
     """The research-use disclaimer, shown on every page that shows a prediction."""
@@ -46,10 +50,26 @@ def upload_table(frame, **kwargs) -> None:
 
 
 @st.cache_resource(show_spinner=False)
-def load_model(name: str) -> Any:
-    """Load a shipped model once per process (TensorFlow is imported here, on first need)."""
-    with st.spinner(f"Loading the {name} model (first use only)..."):
-        return registry.load_model(name)
+def _loaded(name: str, purpose: str, models_dir: str) -> Any:
+    """The one cache of models: each file is read once per process (TensorFlow is imported
+    here, on first need); the serving model shares the Keras model's weights."""
+    if purpose == GRADIENTS:
+        title = registry.spec(name).title.lower()
+        with st.spinner(f"Loading the model for {title} (first use only)..."):
+            return registry.load_model(name, models_dir)
+    return registry.serving_model(name, models_dir,
+                                  keras_model=_loaded(name, GRADIENTS, models_dir))
+
+
+def serving_model(name: str) -> Any:
+    """The model that answers predictions (``model(x) -> {output: ndarray}``, with its card),
+    loaded once per process."""
+    return _loaded(name, SERVING, str(registry.models_folder()))
+
+
+def keras_model(name: str) -> Any:
+    """The Keras model, for gradients (SHAP, Grad-CAM), loaded once per process."""
+    return _loaded(name, GRADIENTS, str(registry.models_folder()))
 
 
 def model_unavailable(name: str) -> bool:
@@ -62,24 +82,26 @@ def model_unavailable(name: str) -> bool:
 
 
 def model_card_expander(name: str) -> None:
-    """The model card at hand: data, splits, metrics, intended use, in an expander."""
+    """The model card at hand: what it is, who it learnt from, what it must not be used for,
+    its data and its last evaluation, in an expander."""
     try:
         card = registry.load_card(name)
     except MedcoreError as exc:
         show_error(exc)
         return
     with st.expander(f"Model card: {name}"):
-        for key, heading in (("summary", None), ("intended_use", "Intended use"),
-                             ("not_for", "Must not be used for")):
-            if card.get(key):
-                st.markdown(f"**{heading}:** {card[key]}" if heading else card[key])
-        if card.get("data"):
-            st.markdown("**Data**")
-            st.json(card["data"], expanded=False)
-        if card.get("evaluation"):
+        st.markdown(card.model_details.summary)
+        st.markdown(f"**Intended use:** {card.intended_use.primary_uses}")
+        st.markdown(f"**Must not be used for:** {card.intended_use.out_of_scope_uses}")
+        st.markdown(f"**Learnt from:** {card.factors.population}")
+        st.markdown("**Data**")
+        st.json({"training": card.training_data.description,
+                 "evaluation": card.evaluation_data.description,
+                 **card.training_data.details}, expanded=False)
+        if card.evaluation:
             st.markdown("**Last evaluation** (`python -m medcore evaluate "
                         f"{name} --json`)")
-            st.json(card["evaluation"], expanded=False)
+            st.json(card.evaluation, expanded=False)
         st.download_button("Download the full model card (JSON)",
-                           data=json.dumps(card, indent=2), file_name=f"{name}.json",
+                           data=json.dumps(card.to_dict(), indent=2), file_name=f"{name}.json",
                            mime="application/json", key=f"card_download_{name}")

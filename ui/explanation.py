@@ -1,7 +1,10 @@
-"""The Explanation page's body: one tab per model, local explanation first, global on demand.
+"""The Explanation page's section of one model: local explanation first, global on demand.
 
-Explainers are built once per process (``st.cache_resource``); explanations are cached per
-(model, target, input bytes) (``st.cache_data``), and are deterministic (seeded).
+The page has one such section per model whose spec has one (:mod:`ui.sections`); what is
+explained, in which units, and where the clinician makes the input come from the spec.
+Explainers are built once per process (``st.cache_resource``, on the one cached Keras model of
+:func:`ui.common.keras_model`); explanations are cached per (model, target, input bytes)
+(``st.cache_data``), and are deterministic (seeded).
 """
 from __future__ import annotations
 
@@ -11,21 +14,9 @@ import numpy as np
 import streamlit as st
 
 from medcore.errors import MedcoreError
+from medcore.registry import ModelSpec
 from ui import common, state
 
-#: (tab title, model, session-state key of the other pages' input, where that input is made).
-SECTIONS: tuple[tuple[str, str, str, str], ...] = (
-    ("Breast aspirate (FNN)", "breast_cancer_fnn", state.WDBC_PATIENT,
-     "score a patient on the Diagnosis page (Tabular tab)"),
-    ("Breast cancer survival (DeepSurv)", "breast_cancer_deepsurv", state.SURVIVAL_PATIENT,
-     "enter a patient on the Survival page"),
-    ("Chest X-ray (CNN)", "pneumonia_cnn", state.SCAN, "upload a scan on the Upload page"),
-    ("Liver visits (RNN)", "pbc_rnn", state.PBC_HISTORY,
-     "choose a patient's visit history on the Survival page"),
-)
-TARGET_LABELS = {"probability": "probability", "logit": "log-odds",
-                 "log_risk": "log-risk (relative hazard)",
-                 "survival_5y": "5-year survival"}
 GLOBAL_SAMPLE = 100
 #: Test images the CNN calls pneumonia, for the page's mean |SHAP| map and deletion curves.
 IMAGE_GLOBAL_SAMPLE = 12
@@ -47,8 +38,9 @@ network's last convolution looked; it has no sign and no units.
 def _explainer(name: str, target: str) -> Any:
     from medcore.explain.models import build_explainer
 
-    with st.spinner(f"Preparing the {name} explainer (first use only)..."):
-        return build_explainer(name, target)
+    model = common.keras_model(name)
+    with st.spinner("Preparing the explainer (first use only)..."):
+        return build_explainer(name, target, model=model)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -71,34 +63,37 @@ def _global(name: str, target: str) -> Any:
 
 
 @st.cache_data(show_spinner=False)
-def _image_global(name: str) -> tuple[np.ndarray, int, dict]:
+def _image_global(name: str, target: str) -> tuple[np.ndarray, int, dict]:
     from medcore.explain.core import scalar_output
     from medcore.explain.faithfulness import image_faithfulness
     from medcore.explain.models import positive_sample, test_sample
 
-    explainer = _explainer(name, "probability")
+    explainer = _explainer(name, target)
     images = test_sample(name)
     sample = images[positive_sample(scalar_output(explainer.model, images), IMAGE_GLOBAL_SAMPLE)]
     maps, curves = image_faithfulness(explainer, sample)
     return np.abs(maps).mean(axis=0), len(sample), curves
 
 
-def render() -> None:
+def how_to_read() -> None:
+    """The page's introduction: what SHAP values and Grad-CAM maps are, and are not."""
     st.markdown(HOW_TO_READ)
-    tabs = st.tabs([title for title, *_ in SECTIONS])
-    for tab, (_, name, key, where) in zip(tabs, SECTIONS):
-        with tab:
-            try:
-                _section(name, key, where)
-            except MedcoreError as exc:
-                common.show_error(exc)
 
 
-def _input(name: str, key: str, where: str) -> np.ndarray | None:
+def render(spec: ModelSpec) -> None:
+    """The section of one model (a tab of the Explanation page)."""
+    try:
+        _section(spec)
+    except MedcoreError as exc:
+        common.show_error(exc)
+
+
+def _input(spec: ModelSpec) -> np.ndarray | None:
     """The other pages' input for this model, else a test-set example the user picks."""
     from medcore.explain.models import patient_input
 
-    source = st.session_state.get(key)
+    name, where = spec.name, spec.input_hint
+    source = st.session_state.get(state.input_key(spec))
     if source is not None:
         st.caption(f"Explaining the input from the other pages ({where.split(' on ')[-1]}).")
         return patient_input(name, source)
@@ -110,22 +105,21 @@ def _input(name: str, key: str, where: str) -> np.ndarray | None:
     return inputs[int(index)]
 
 
-def _section(name: str, key: str, where: str) -> None:
-    from medcore.explain.models import KINDS, TARGETS
-
+def _section(spec: ModelSpec) -> None:
+    name = spec.name
     if common.model_unavailable(name):
         return
-    x = _input(name, key, where)
+    x = _input(spec)
     if x is None:
         return
-    targets = TARGETS[name]
-    target = targets[0]
+    targets = {t.name: t.label for t in spec.explain_targets}
+    target = spec.target().name
     if len(targets) > 1:
-        target = st.radio("Explain", targets, format_func=TARGET_LABELS.get, horizontal=True,
+        target = st.radio("Explain", list(targets), format_func=targets.get, horizontal=True,
                           key=f"target_{name}")
     with st.spinner("Explaining..."):
         explanation = _explain(name, target, np.ascontiguousarray(x, dtype=np.float32))
-    kind = KINDS[name]
+    kind = spec.kind.input_kind
     if kind == "tabular":
         _tabular(explanation)
     elif kind == "image":
@@ -133,7 +127,7 @@ def _section(name: str, key: str, where: str) -> None:
     else:
         _sequence(explanation)
     if kind == "image":
-        _image_global_section(name)
+        _image_global_section(name, target)
     else:
         _global_section(name, target)
     common.model_card_expander(name)
@@ -195,14 +189,14 @@ def _global_section(name: str, target: str) -> None:
     st.plotly_chart(dependence(g, feature), key=f"dependence_chart_{name}")
 
 
-def _image_global_section(name: str) -> None:
+def _image_global_section(name: str, target: str) -> None:
     from medcore.plots.explanation import deletion_plot, mean_abs_map
 
     if not st.toggle(f"Show the global view and faithfulness ({IMAGE_GLOBAL_SAMPLE} test images "
                      "the model calls pneumonia, computed once)", key=f"global_{name}"):
         return
     with st.spinner("Explaining the test images (first time only)..."):
-        mean_abs, count, curves = _image_global(name)
+        mean_abs, count, curves = _image_global(name, target)
     st.plotly_chart(mean_abs_map(mean_abs, count), key=f"mean_map_{name}")
     st.caption("Deletion curves: the most-attributed pixels are replaced by the mean training "
                "image first; a faithful map makes the score fall faster (smaller area) than a "

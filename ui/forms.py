@@ -6,13 +6,13 @@ Usage (e.g. on the Diagnosis or Survival page)::
     from medcore.schemas import WDBC
     from ui import forms, state
 
-    card = registry.load_card("breast_cancer_fnn")
+    card = registry.load_card(spec.name)
     values = forms.schema_form(
         WDBC, defaults=example_values(WDBC),                 # or the last patient's values
-        training_ranges=card["input_contract"].get("training_ranges"),  # {name: (low, high)}
+        training_ranges=card.input_contract.ranges,          # {name: (low, high)}
         key_prefix="wdbc")                                   # WDBC.groups -> one tab per group
     if values is not None:                                   # only on the submit click
-        st.session_state[state.WDBC_PATIENT] = pd.DataFrame([values])
+        st.session_state[state.input_key(spec)] = pd.DataFrame([values])
 
 ``schema_form`` returns the validated values (``dict`` column -> value, schema order, identifiers
 left out) on the run in which the submit button was clicked and ``None`` otherwise, so store the

@@ -15,14 +15,15 @@ import numpy as np
 import streamlit as st
 
 from medcore import registry, samples
+from medcore.cards import ModelCard
 from medcore.errors import MedcoreError
 from medcore.imaging import ModelWindow, model_window, to_model_input
 from medcore.models import pneumonia_cnn
 from medcore.plots.images import scan_figure
+from medcore.registry import ModelSpec
 from medcore.safe_text import escape_markdown
 from ui import common, scan_view, state
 
-MODEL = pneumonia_cnn.NAME
 UPLOADED = "__uploaded__"
 
 
@@ -32,12 +33,12 @@ def _load_sample(name: str):
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _analyse(x: np.ndarray) -> tuple[pneumonia_cnn.Prediction, np.ndarray]:
+def _analyse(name: str, x: np.ndarray) -> tuple[pneumonia_cnn.Prediction, np.ndarray]:
     """Prediction and Grad-CAM map of one model input ``(1, 28, 28, 1)`` (cached on its bytes)."""
     from medcore.explain.gradcam import grad_cam
 
-    model = common.load_model(MODEL)
-    return pneumonia_cnn.predict(model, x), grad_cam(model, x)[0]
+    prediction = pneumonia_cnn.predict(common.serving_model(name), x)
+    return prediction, grad_cam(common.keras_model(name), x)[0]
 
 
 def _choose_scan() -> tuple[Any, str]:
@@ -92,10 +93,10 @@ def _percent(value: float) -> str:
     return ">99%" if value > 0.995 else "<1%" if value < 0.005 else f"{value:.0%}"
 
 
-def _show_result(prediction: pneumonia_cnn.Prediction, card: dict, scan: Any) -> None:
+def _show_result(prediction: pneumonia_cnn.Prediction, card: ModelCard, scan: Any) -> None:
     probability = float(prediction.probability[0])
     members = prediction.member_probabilities[0]
-    threshold = float(card["threshold"])
+    threshold = card.threshold.value
     positive = probability >= threshold
     cols = st.columns(3)
     cols[0].metric("P(pneumonia)", _percent(probability),
@@ -103,14 +104,14 @@ def _show_result(prediction: pneumonia_cnn.Prediction, card: dict, scan: Any) ->
     cols[1].metric("Ensemble spread (SD)", f"± {prediction.spread[0]:.0%}",
                    help=f"Standard deviation across the {members.size} networks of the ensemble.")
     cols[2].metric("Operating threshold", f"{threshold:.0%}",
-                   help=card.get("threshold_rule", ""))
+                   help=card.threshold.rule)
     call = ("**Pneumonia suspected**: the probability is at or above the threshold."
             if positive else "**No pneumonia found**: the probability is below the threshold.")
     (st.error if positive else st.success)(call)
     st.markdown(f"Uncertainty: a deep ensemble of {members.size} networks trained from different "
                 f"seeds; they give {', '.join(_percent(m) for m in members)} "
                 f"(range {_percent(members.min())} to {_percent(members.max())}).")
-    sentence = pneumonia_cnn.operating_point_sentence(card)
+    sentence = pneumonia_cnn.operating_point_sentence(card.evaluation)
     if sentence:
         st.markdown(sentence)
     reference = scan.metadata.get("reference_label")
@@ -118,27 +119,28 @@ def _show_result(prediction: pneumonia_cnn.Prediction, card: dict, scan: Any) ->
         st.caption(f"Data-set label of this sample: **{escape_markdown(reference)}**.")
 
 
-def render() -> None:
+def render(spec: ModelSpec) -> None:
     """The image half of the Diagnosis page."""
-    if common.model_unavailable(MODEL):
+    name = spec.name
+    if common.model_unavailable(name):
         return
     scan, _ = _choose_scan()
     if scan is None:
-        common.model_card_expander(MODEL)
+        common.model_card_expander(name)
         return
     try:
         frame = scan_view.frame_control(scan, key="image_dx")
         window = model_window(scan, frame)
         x = to_model_input(scan, frame=frame, window=window.window)
-        card = registry.load_card(MODEL)
-        for warning in pneumonia_cnn.intended_use_warnings(scan, frame, model_input=x,
-                                                           card=card):
+        card = registry.load_card(name)
+        for warning in pneumonia_cnn.intended_use_warnings(
+                scan, frame, model_input=x, reference=card.parameters.get("input_reference")):
             common.show_warning(warning)
         with st.spinner("Assessing the image..."):
-            prediction, cam = _analyse(x)
+            prediction, cam = _analyse(name, x)
     except MedcoreError as exc:
         common.show_error(exc)
         return
     _show_result(prediction, card, scan)
     _show_images(scan, frame, x, cam, window)
-    common.model_card_expander(MODEL)
+    common.model_card_expander(name)

@@ -24,9 +24,6 @@ from medcore.schemas import SCHEMAS, Schema
 from ui import state
 from ui.common import show_error, show_warning, upload_table
 
-#: Which model reads records of which schema (for the training-range warnings).
-SCHEMA_MODELS = {"wdbc": "breast_cancer_fnn", "rotterdam": "breast_cancer_deepsurv",
-                 "pbc_visits": "pbc_rnn"}
 #: Private session key: (file id, schema, sheet) of the partly bad upload the user chose to
 #: continue with, so its good rows stay in use across reruns.
 _ACCEPTED = "_records_accepted"
@@ -45,16 +42,16 @@ def _read(data: bytes, schema_name: str, sheet: str | None) -> RecordsResult:
     return read_records(data, schema_name, sheet=sheet)
 
 
-def _training_ranges(schema_name: str) -> dict:
-    model = SCHEMA_MODELS.get(schema_name)
-    if not model or not registry.is_available(model):
+def _training_ranges(schema_name: str) -> dict[str, tuple[float, float]]:
+    """The training ranges of the model that reads records of this schema ({} when none is
+    built)."""
+    spec = registry.spec_for_schema(schema_name)
+    if spec is None or not registry.is_available(spec.name):
         return {}
     try:
-        card = registry.load_card(model)
+        return registry.load_card(spec.name).input_contract.ranges
     except MedcoreError:
         return {}
-    ranges = (card.get("input_contract") or {}).get("training_ranges") or {}
-    return ranges if isinstance(ranges, dict) else {}
 
 
 def _columns_table(schema: Schema) -> pd.DataFrame:
@@ -83,7 +80,8 @@ def _show_records(frame: pd.DataFrame, schema: Schema) -> None:
         st.caption(markdown_message(note[:1].upper() + note[1:] + "."))
     warnings = out_of_range(frame, _training_ranges(schema.name))
     if warnings:
-        show_warning(f"Values outside the training data of {SCHEMA_MODELS[schema.name]} "
+        show_warning(f"Values outside the training data of "
+                     f"{registry.spec_for_schema(schema.name).name} "
                      "(accepted, but its predictions for these rows deserve extra caution):\n"
                      + "\n".join(f"- {w}" for w in warnings))
     shown = frame.rename(columns=schema.display_labels)    # the file's headers: in the summary

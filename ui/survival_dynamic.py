@@ -2,7 +2,8 @@
 
 The history comes from one of the patients held out of the shipped model, or from a visits CSV
 validated on the Upload page (``st.session_state[ui.state.RECORDS]["pbc_visits"]``). The chosen
-history is stored in ``st.session_state[ui.state.PBC_HISTORY]`` after its checks pass.
+history is stored under the model's input key (``ui.state.input_key(spec)``) after its checks
+pass, for the Explanation page.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from medcore.datasets.pbc import DAYS_PER_YEAR, check_visit_sequences
 from medcore.errors import MedcoreError
 from medcore.models import pbc_rnn
 from medcore.plots import sequences as plots
+from medcore.registry import ModelSpec
 from medcore.schemas import PBC_VISITS
 from ui import common, state
 
@@ -32,7 +34,7 @@ def _demo_visits() -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _predict(history: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Curves after each visit (cached on the history's content)."""
-    return pbc_rnn.survival_by_visit(common.load_model(MODEL), history)
+    return pbc_rnn.survival_by_visit(common.serving_model(MODEL), history)
 
 
 def _choose_history() -> tuple[pd.DataFrame | None, list[str]]:
@@ -42,13 +44,13 @@ def _choose_history() -> tuple[pd.DataFrame | None, list[str]]:
     if source == EXAMPLE:
         try:
             visits = _demo_visits()
+            caption = _held_out_caption(visits)
         except MedcoreError as exc:
             common.show_error(exc)
             return None, []
-        st.caption("These 12 patients (6 who died, 6 who did not) were kept out of the shipped "
-                   "model's training; the model never saw them.")
+        st.caption(caption)
     else:
-        visits = (st.session_state.get(state.RECORDS) or {}).get("pbc_visits")
+        visits = (st.session_state.get(state.RECORDS) or {}).get(PBC_VISITS.name)
         if visits is None:
             st.info("No visits uploaded yet. Upload a CSV with the **PBC visits** schema on the "
                     "Upload page (one row per visit, patients identified by `id`), then come "
@@ -68,6 +70,14 @@ def _choose_history() -> tuple[pd.DataFrame | None, list[str]]:
     return history, [w for w in warnings if tag in w]
 
 
+def _held_out_caption(visits: pd.DataFrame) -> str:
+    """How many patients the card says were held out of training, and how many of them died."""
+    held_out = registry.load_card(MODEL).parameters["demo_patient_ids"]
+    died = int(visits[visits["id"].isin(held_out)].groupby("id")["event"].first().sum())
+    return (f"These {len(held_out)} patients ({died} who died, {len(held_out) - died} who did "
+            "not) were kept out of the shipped model's training; the model never saw them.")
+
+
 def _sentence(survival: float, k: int, day: float) -> str:
     per_100 = int(round(100 * survival))
     return (f"From visits 1 to {k} (the last on day {day:g}, year {day / DAYS_PER_YEAR:.1f}), "
@@ -78,7 +88,8 @@ def _sentence(survival: float, k: int, day: float) -> str:
 def _near_zero_note(survival: float) -> str | None:
     """Caveat for a near-zero prediction, from the card's cross-validated calibration."""
     try:
-        near = registry.load_card(MODEL)["evaluation"]["test"]["calibration_5y"]["near_zero"]
+        evaluation = registry.load_card(MODEL).evaluation or {}
+        near = evaluation["test"]["calibration_5y"]["near_zero"]
     except (MedcoreError, KeyError, TypeError):
         return None
     if survival >= near["threshold"]:
@@ -97,7 +108,7 @@ def _observed(history: pd.DataFrame) -> str:
             f"(year {futime / DAYS_PER_YEAR:.1f}).")
 
 
-def render() -> None:
+def render(spec: ModelSpec) -> None:
     """The PBC tab of the Survival page."""
     st.subheader("Primary biliary cholangitis: prognosis after each visit")
     st.caption("Death is the event; a liver transplant counts as censoring (follow-up ends).")
@@ -115,7 +126,7 @@ def render() -> None:
     except MedcoreError as exc:
         common.show_error(exc)
         return
-    st.session_state[state.PBC_HISTORY] = history
+    st.session_state[state.input_key(spec)] = history
 
     n_visits = len(days)
     if n_visits > 1:

@@ -7,13 +7,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from medcore.cards import ModelCard
 from medcore.errors import MedcoreError
 from medcore.models import breast_cancer_deepsurv as model
 from medcore.records import MAX_BYTES, check_file_size, safe_csv
+from medcore.registry import ModelSpec
 from medcore.schemas import ROTTERDAM
 from ui import common, forms, state
 
-NAME = "breast_cancer_deepsurv"
+NAME = model.NAME
 YEARS = (1.0, 3.0, 5.0)
 BAND_TEXT = ("The shaded band is the spread (lowest to highest) of the ensemble's networks, each "
              "trained on a bootstrap resample of the Rotterdam data: it shows how much the fit "
@@ -21,11 +23,6 @@ BAND_TEXT = ("The shaded band is the spread (lowest to highest) of the ensemble'
 CAVEAT = ("This compares the model's predictions with hormone therapy switched on and off. It is "
           "an association learnt from observational (Rotterdam) data, not the effect a "
           "randomised trial would measure; treated and untreated women differed in other ways.")
-
-
-@st.cache_resource(show_spinner="Loading the survival model (first use only)...")
-def _predictor():
-    return model.load_predictor()
 
 
 @st.cache_data(show_spinner=False)
@@ -44,20 +41,20 @@ def _read_records(data: bytes) -> pd.DataFrame:
     return load_records(data, ROTTERDAM)
 
 
-def _choose_patient(card: dict) -> None:
-    """The form or a row of the uploaded records -> ``state.SURVIVAL_PATIENT`` (when valid)."""
-    records = st.session_state.get(state.RECORDS, {}).get("rotterdam")
+def _choose_patient(spec: ModelSpec, card: ModelCard) -> None:
+    """The form or a row of the uploaded records -> the model's input key (when valid)."""
+    records = st.session_state.get(state.RECORDS, {}).get(ROTTERDAM.name)
     sources = ["Enter values"] + (["Pick an uploaded record"] if records is not None else [])
     source = st.radio("Patient", sources, horizontal=True, key="rfs_source")
     ranges = model.numeric_training_ranges(card)
     if source == "Enter values":
-        last = st.session_state.get(state.SURVIVAL_PATIENT)
+        last = st.session_state.get(state.input_key(spec))
         defaults = (last.iloc[0].to_dict() if isinstance(last, pd.DataFrame)
                     else model.training_defaults(card))
         values = forms.schema_form(ROTTERDAM, defaults=defaults, training_ranges=ranges,
                                    key_prefix="rfs", submit_label="Predict survival")
         if values is not None:
-            st.session_state[state.SURVIVAL_PATIENT] = pd.DataFrame([values])
+            st.session_state[state.input_key(spec)] = pd.DataFrame([values])
         return
     labels = records.get("patient_id", pd.Series(range(1, len(records) + 1))).astype(str)
     row = st.selectbox("Record", range(len(records)), format_func=lambda i: labels.iloc[i],
@@ -69,13 +66,13 @@ def _choose_patient(card: dict) -> None:
         model.to_model_array(patient)                 # raises on anything the model cannot take
         for warning in out_of_range(patient, ranges):
             common.show_warning(warning)
-        st.session_state[state.SURVIVAL_PATIENT] = patient
+        st.session_state[state.input_key(spec)] = patient
 
 
-def _show_patient(predictor, patient: pd.DataFrame) -> None:
+def _show_patient(served, patient: pd.DataFrame) -> None:
     from medcore.plots.survival import icon_array, survival_figure
 
-    prediction = model.predict_survival(predictor, patient)
+    prediction = model.predict(served, patient)
     km = _gbsg_km()
     curves = {"This patient (model)": {"survival": prediction.survival[0],
                                        "lower": prediction.lower[0], "upper": prediction.upper[0],
@@ -84,9 +81,10 @@ def _show_patient(predictor, patient: pd.DataFrame) -> None:
                                     kaplan_meier_name="GBSG cohort (Kaplan-Meier)", marks=YEARS,
                                     y_title="Alive without recurrence"),
                     key="rfs_chart_curve")
-    st.caption(f"{BAND_TEXT} The curve stops at {prediction.times[-1]:g} years (at least 10% of "
-               f"Rotterdam patients still followed); the GBSG cohort's at its last follow-up "
-               f"({km['max_followup']:.1f} years).")
+    share = served.card.parameters["max_years_min_share"]
+    st.caption(f"{BAND_TEXT} The curve stops at {prediction.times[-1]:g} years (at least "
+               f"{share:.0%} of Rotterdam patients still followed); the GBSG cohort's at its last "
+               f"follow-up ({km['max_followup']:.1f} years).")
     for column, year in zip(st.columns(len(YEARS)), YEARS):
         value, low, high = (float(v[0]) for v in prediction.at(year))
         column.metric(f"Recurrence-free at {year:g} year{'s' if year != 1 else ''}",
@@ -101,10 +99,10 @@ def _show_patient(predictor, patient: pd.DataFrame) -> None:
                     key="rfs_chart_icons")
 
 
-def _show_hormone_therapy(predictor, patient: pd.DataFrame) -> None:
+def _show_hormone_therapy(served, patient: pd.DataFrame) -> None:
     from medcore.plots.survival import survival_figure
 
-    both = model.with_and_without(predictor, patient, "hormon")
+    both = model.with_and_without(served, patient, "hormon")
     curves = {label: {"survival": both[v].survival[0], "lower": both[v].lower[0],
                       "upper": both[v].upper[0]}
               for v, label in ((0, "Without hormone therapy"), (1, "With hormone therapy"))}
@@ -117,7 +115,7 @@ def _show_hormone_therapy(predictor, patient: pd.DataFrame) -> None:
     st.info(CAVEAT, icon=":material/info:")
 
 
-def _score_csv(predictor) -> None:
+def _score_csv(served) -> None:
     upload = st.file_uploader("Records CSV or Excel (Rotterdam schema)",
                               type=["csv", "txt", "xlsx", "xls"], key="rfs_records_file",
                               max_upload_size=MAX_BYTES // (1024 * 1024),
@@ -127,16 +125,16 @@ def _score_csv(predictor) -> None:
     if upload is not None:
         check_file_size(upload.size)                  # before the bytes are copied or hashed
         records = _read_records(upload.getvalue())
-    elif st.session_state.get(state.RECORDS, {}).get("rotterdam") is not None:
-        records = st.session_state[state.RECORDS]["rotterdam"]
+    elif st.session_state.get(state.RECORDS, {}).get(ROTTERDAM.name) is not None:
+        records = st.session_state[state.RECORDS][ROTTERDAM.name]
         st.caption(f"Using the {len(records)} records uploaded on the Upload page.")
     if records is None:
         return
     from medcore.records import out_of_range
 
-    for warning in out_of_range(records, model.numeric_training_ranges(predictor.card)):
+    for warning in out_of_range(records, model.numeric_training_ranges(served.card)):
         common.show_warning(warning)                  # they quote the file's headers
-    scored = model.score_records(predictor, records)
+    scored = model.score_records(served, records)
     common.upload_table(scored, hide_index=True, key="rfs_scored_table",
                         column_config=ROTTERDAM.display_labels)     # clinical titles on screen
     st.download_button("Download the scores (CSV)", data=safe_csv(scored),  # no cell a formula
@@ -144,14 +142,14 @@ def _score_csv(predictor) -> None:
                        key="rfs_scored_download")
 
 
-def _test_performance(card: dict) -> None:
+def _test_performance(card: ModelCard) -> None:
     """How the shipped ensemble did on GBSG, from the card's last ``evaluate`` run."""
-    evaluation = card.get("evaluation")
+    evaluation = card.evaluation
     if not evaluation:
         return
     from medcore.plots.survival import calibration_figure
 
-    with st.expander("How well it did on the GBSG test cohort (686 women)"):
+    with st.expander(f"How well it did on the GBSG test cohort ({evaluation['n_test']} women)"):
         rows = {"this model": evaluation["test"], **evaluation["baselines"]}
         st.dataframe(pd.DataFrame([
             {"model": name, "Harrell C": m["c_index"], "Uno C (6 y)": m["uno_c"],
@@ -174,31 +172,32 @@ def _guarded(func, *args) -> None:
         common.show_error(exc)
 
 
-def _patient_sections(predictor) -> None:
-    patient = st.session_state.get(state.SURVIVAL_PATIENT)
+def _patient_sections(spec: ModelSpec, served) -> None:
+    patient = st.session_state.get(state.input_key(spec))
     if patient is None:
         st.info("Enter the patient's values and press **Predict survival**.")
         return
-    _show_patient(predictor, patient)
+    _show_patient(served, patient)
     st.subheader("With and without hormone therapy")
-    _show_hormone_therapy(predictor, patient)
+    _show_hormone_therapy(served, patient)
 
 
-def render() -> None:
+def render(spec: ModelSpec) -> None:
+    """The breast-cancer tab of the Survival page."""
     if common.model_unavailable(NAME):
         return
     st.markdown("Recurrence-free survival (alive without recurrence) after surgery for "
                 "node-positive breast cancer, from a DeepSurv-style ensemble trained on the "
                 "Rotterdam cohort and tested on the GBSG trial.")
     try:
-        predictor = _predictor()
+        served = common.serving_model(NAME)
     except MedcoreError as exc:
         common.show_error(exc)
         return
-    _guarded(_choose_patient, predictor.card)
-    _guarded(_patient_sections, predictor)
+    _guarded(_choose_patient, spec, served.card)
+    _guarded(_patient_sections, spec, served)
     st.subheader("Score a records file (CSV or Excel)")
-    _guarded(_score_csv, predictor)
-    _test_performance(predictor.card)
+    _guarded(_score_csv, served)
+    _test_performance(served.card)
     common.model_card_expander(NAME)
     common.disclaimer()

@@ -7,30 +7,29 @@ threshold slider. TensorFlow is imported only when the model is first loaded.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from medcore import metrics, registry
+from medcore.cards import ModelCard
 from medcore.errors import MedcoreError
+from medcore.models import breast_cancer_fnn as fnn
 from medcore.plots import classification as plots
 from medcore.records import MAX_BYTES, check_file_size, load_records, out_of_range, safe_csv
+from medcore.registry import ModelSpec
 from medcore.safe_text import markdown_message
 from medcore.schemas import WDBC
 from ui import common, forms, state
 
-NAME = "breast_cancer_fnn"
+NAME = fnn.NAME
 KEY = "wdbc"
 
 
 @st.cache_data(show_spinner=False)
 def _test_predictions(sha256: str) -> tuple[np.ndarray, np.ndarray]:
     """Labels and P(malignant) on the held-out test split, once per shipped model file."""
-    from medcore.models import breast_cancer_fnn as fnn
-
-    return fnn.test_predictions(common.load_model(NAME))
+    return fnn.test_predictions(common.serving_model(NAME))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -40,9 +39,7 @@ def _records_from_bytes(data: bytes) -> pd.DataFrame:
 
 
 def _score(frame: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    from medcore.models import breast_cancer_fnn as fnn
-
-    return fnn.score_records(common.load_model(NAME), frame, threshold)
+    return fnn.score_records(common.serving_model(NAME), frame, threshold)
 
 
 def _meaning(threshold: float, sha256: str) -> str:
@@ -54,18 +51,17 @@ def _meaning(threshold: float, sha256: str) -> str:
             f"(sensitivity) and {at['specificity']:.0%} of the benign ones benign (specificity).")
 
 
-def _one_patient(card: dict[str, Any], threshold: float) -> None:
+def _one_patient(spec: ModelSpec, card: ModelCard, threshold: float) -> None:
     st.subheader("One patient")
     st.caption("Fine-needle aspirate measurements of the cell nuclei, as mean, standard error and "
                "worst (mean of the three largest) of each measurement. The fields start at the "
                "training medians; values outside the training range are flagged.")
-    contract = card.get("input_contract", {})
-    values = forms.schema_form(WDBC, defaults=contract.get("training_medians", {}),
-                               training_ranges=contract.get("training_ranges"),
+    values = forms.schema_form(WDBC, defaults=card.input_contract.medians,
+                               training_ranges=card.input_contract.ranges,
                                key_prefix=KEY, submit_label="Estimate P(malignant)")
     if values is not None:
-        st.session_state[state.WDBC_PATIENT] = pd.DataFrame([values])[WDBC.feature_names]
-    patient = st.session_state.get(state.WDBC_PATIENT)
+        st.session_state[state.input_key(spec)] = pd.DataFrame([values])[WDBC.feature_names]
+    patient = st.session_state.get(state.input_key(spec))
     if patient is None:
         st.info("Enter the measurements and press **Estimate P(malignant)**.")
         return
@@ -79,13 +75,13 @@ def _one_patient(card: dict[str, Any], threshold: float) -> None:
     left, right = st.columns(2)
     left.metric("P(malignant)", f"{probability:.1%}")
     right.metric(f"Call at threshold {threshold:.2f}", call)
-    st.markdown(_meaning(threshold, card["sha256"]))
+    st.markdown(_meaning(threshold, card.sha256))
     st.caption("The patient is kept for the Explanation page, which shows which measurements "
                "drove this probability.")
     common.disclaimer()
 
 
-def _many_patients(card: dict[str, Any], threshold: float) -> None:
+def _many_patients(card: ModelCard, threshold: float) -> None:
     st.subheader("Many patients (records CSV)")
     records = st.session_state.get(state.RECORDS, {}).get(WDBC.name)
     upload = st.file_uploader("Upload a CSV or Excel (.xlsx) file with the 30 Wisconsin columns "
@@ -108,8 +104,7 @@ def _many_patients(card: dict[str, Any], threshold: float) -> None:
         return
     for note in records.attrs.get("notes", []):      # they quote the file's column names
         st.caption(markdown_message(note))
-    for warning in out_of_range(records, card.get("input_contract", {})
-                                .get("training_ranges", {})):
+    for warning in out_of_range(records, card.input_contract.ranges):
         common.show_warning(warning)
     try:
         scored = _score(records, threshold)
@@ -131,9 +126,9 @@ def _many_patients(card: dict[str, Any], threshold: float) -> None:
     common.disclaimer()
 
 
-def _statistics(card: dict[str, Any], threshold: float) -> None:
+def _statistics(card: ModelCard, threshold: float) -> None:
     st.subheader("How well the model does: held-out test split")
-    y, p = _test_predictions(card["sha256"])
+    y, p = _test_predictions(card.sha256)
     st.caption(f"{len(y)} aspirates ({int(y.sum())} malignant) never seen in training or model "
                f"selection. The operating threshold {threshold:.2f} was chosen by cross-validation "
                "on the training split; move the slider to see the trade-off.")
@@ -156,8 +151,8 @@ def _statistics(card: dict[str, Any], threshold: float) -> None:
     _versus_baselines(card)
 
 
-def _versus_baselines(card: dict[str, Any]) -> None:
-    evaluation = card.get("evaluation")
+def _versus_baselines(card: ModelCard) -> None:
+    evaluation = card.evaluation
     if not evaluation:
         return
     rows = {"feed-forward network (this model)": evaluation["test"],
@@ -174,26 +169,26 @@ def _versus_baselines(card: dict[str, Any]) -> None:
         for name, r in rows.items() if "ci95" in r)
         + f". With {evaluation['n_test']} test cases, differences of a few thousandths are "
         "within chance.")
-    cv = card.get("cross_validation", {})
+    cv = card.quantitative_analyses.get("cross_validation", {})
     if cv.get("auc"):
         st.caption(f"Repeated {cv['repeats']}x{cv['folds']} cross-validation on the training "
                    f"split: AUC {cv['auc']['mean']:.3f} (SD {cv['auc']['sd']:.3f}), accuracy "
                    f"{cv['accuracy_at_0.5']['mean']:.3f} (SD {cv['accuracy_at_0.5']['sd']:.3f}).")
 
 
-def render() -> None:
+def render(spec: ModelSpec) -> None:
     """The tabular half of the Diagnosis page."""
     if common.model_unavailable(NAME):
         return
     try:
         card = registry.load_card(NAME)
-        common.load_model(NAME)
+        common.serving_model(NAME)
     except MedcoreError as exc:
         common.show_error(exc)
         return
-    threshold = float(card["threshold"]["value"])
+    threshold = card.threshold.value
     common.model_card_expander(NAME)
-    _one_patient(card, threshold)
+    _one_patient(spec, card, threshold)
     st.divider()
     _many_patients(card, threshold)
     st.divider()

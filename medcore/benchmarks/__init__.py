@@ -56,6 +56,14 @@ def run_all(only: list[str] | None = None, data: Path | None = None) -> dict[str
     return figures
 
 
+def shipped(kind: Any) -> Any:
+    """The first registered model of ``kind`` (a :class:`medcore.registry.ModelKind`) whose files
+    are present, or ``None``: the model a per-kind group (``cnn``, ``fnn``, ...) measures."""
+    from medcore import registry
+
+    return next((s for s in registry.specs(kind=kind) if registry.is_available(s.name)), None)
+
+
 def median_ms(func, repeats: int = 30, warmup: int = 3, *, cpu: bool = False) -> float:
     """Median wall time of ``func()`` in milliseconds, after ``warmup`` untimed calls; with
     ``cpu``, the CPU time of this process instead (what a busy shared machine distorts least)."""

@@ -3,7 +3,10 @@
 Figures (all medians over warm calls on one input unless said otherwise):
 
 - ``tabular_explain_ms`` (target 300), ``image_explain_ms`` and ``sequence_explain_ms``
-  (targets 1,500), with each explainer's additivity residual.
+  (targets 1,500), with each explainer's additivity residual: the first shipped model of the
+  registry whose inputs are tabular, images or visit sequences.
+- ``NAME_TARGET_explain_ms`` and ``NAME_TARGET_max_abs_residual`` for every target of every
+  shipped survival model (e.g. ``breast_cancer_deepsurv_survival_5y_explain_ms``).
 - ``kernel_explainer_ms`` and ``kernel_agreement``: ``shap.KernelExplainer`` (what a
   model-agnostic dashboard runs on a Keras model) on the same tabular model, background and test
   rows; ``kernel_agreement`` is the mean Spearman rank correlation of its attributions with ours
@@ -26,17 +29,23 @@ import numpy as np
 
 from medcore import registry
 from medcore.benchmarks import median_ms
+from medcore.registry import ModelKind
 
 KERNEL_ROWS = 5
 DELETION_IMAGES = 24
 DELETION_STEPS = 20
 
 
+def _first(input_kind: str) -> str | None:
+    """The first shipped model whose inputs are of ``input_kind`` (``None`` when none is)."""
+    return next((s.name for s in registry.specs() if s.kind.input_kind == input_kind
+                 and s.explain_targets and registry.is_available(s.name)), None)
+
+
 def _tabular(data) -> dict[str, Any]:
     from medcore.explain.models import build_explainer, test_sample
 
-    name = next((n for n in ("breast_cancer_fnn", "breast_cancer_deepsurv")
-                 if registry.is_available(n)), None)
+    name = _first("tabular")
     if name is None:
         return {"explain_tabular_skipped": "no tabular model shipped"}
     explainer = build_explainer(name, data=data)
@@ -47,12 +56,15 @@ def _tabular(data) -> dict[str, Any]:
     residuals = explainer.explain_global(rows).residuals
     figures["tabular_additivity_max_abs_residual"] = float(np.abs(residuals).max())
     figures.update(_kernel(explainer, rows[:KERNEL_ROWS], figures["tabular_explain_ms"]))
-    if registry.is_available("breast_cancer_deepsurv"):
-        sample = test_sample("breast_cancer_deepsurv", 100, data=data)
-        for target in ("log_risk", "survival_5y"):
-            surv = build_explainer("breast_cancer_deepsurv", target, data=data)
-            figures[f"deepsurv_{target}_explain_ms"] = median_ms(lambda: surv.explain(sample[0]))
-            figures[f"deepsurv_{target}_max_abs_residual"] = float(
+    for spec in registry.specs(kind=ModelKind.SURVIVAL):
+        if not registry.is_available(spec.name):
+            continue
+        sample = test_sample(spec.name, 100, data=data)
+        for target in spec.explain_targets:
+            surv = build_explainer(spec.name, target.name, data=data)
+            key = f"{spec.name}_{target.name}"
+            figures[f"{key}_explain_ms"] = median_ms(lambda: surv.explain(sample[0]))
+            figures[f"{key}_max_abs_residual"] = float(
                 np.abs(surv.explain_global(sample).residuals).max())
     return figures
 
@@ -97,13 +109,14 @@ def _timed(name: str, data) -> tuple[Any, np.ndarray, float]:
 
 
 def _image(data) -> dict[str, Any]:
-    if not registry.is_available("pneumonia_cnn"):
-        return {"explain_image_skipped": "pneumonia_cnn not shipped"}
+    name = _first("image")
+    if name is None:
+        return {"explain_image_skipped": "no image model shipped"}
     from medcore.explain.core import scalar_output
     from medcore.explain.faithfulness import image_faithfulness
     from medcore.explain.models import positive_sample
 
-    explainer, images, ms = _timed("pneumonia_cnn", data)
+    explainer, images, ms = _timed(name, data)
     e = explainer.explain(images[0])
     figures: dict[str, Any] = {"image_explain_ms": ms, "image_explain_method": e.method,
                                "image_relative_residual": round(e.relative_residual, 4)}
@@ -125,9 +138,10 @@ def _image(data) -> dict[str, Any]:
 
 
 def _sequence(data) -> dict[str, Any]:
-    if not registry.is_available("pbc_rnn"):
-        return {"explain_sequence_skipped": "pbc_rnn not shipped"}
-    explainer, sequences, ms = _timed("pbc_rnn", data)
+    name = _first("sequence")
+    if name is None:
+        return {"explain_sequence_skipped": "no sequence model shipped"}
+    explainer, sequences, ms = _timed(name, data)
     explanations = [explainer.explain(s) for s in sequences]
     relative = [e.relative_residual for e in explanations]
     return {"sequence_explain_ms": ms, "sequence_explain_method": explanations[0].method,

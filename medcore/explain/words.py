@@ -8,6 +8,9 @@ name: "progesterone receptor", not "pgr"); the direction words follow the output
 survival is better, a higher risk is worse; the sentences only say higher/lower, never good/bad).
 ``feature_label(name)`` gives the same title with its unit for labels on a page, and
 ``with_titles(explanation)`` an explanation whose feature names are those labels (for plots).
+What is the model's own (its schema, inputs derived from the schema's columns such as
+``pbc_rnn``'s clock, binary inputs coded its own way) comes from its spec in
+:mod:`medcore.registry`, found through ``Explanation.model_name``.
 """
 from __future__ import annotations
 
@@ -17,13 +20,16 @@ from typing import TypeVar
 
 import numpy as np
 
+from medcore import registry
+from medcore.errors import ModelFileError
 from medcore.explain.core import Explanation
 from medcore.explain.image import region_shares
 from medcore.schemas import SCHEMAS, Column, Schema
 
 T = TypeVar("T")
 
-#: Binary inputs in words: name -> (phrase when 1, phrase when 0).
+#: Binary schema columns in words: name -> (phrase when 1, phrase when 0). A model that codes
+#: an input its own way says so in its spec (``input_phrases``).
 BINARY_PHRASES: dict[str, tuple[str, str]] = {
     "hormon": ("hormone therapy", "no hormone therapy"),
     "meno": ("post-menopausal status", "pre-menopausal status"),
@@ -31,15 +37,7 @@ BINARY_PHRASES: dict[str, tuple[str, str]] = {
     "ascites": ("ascites", "no ascites"),
     "hepato": ("hepatomegaly", "no hepatomegaly"),
     "spiders": ("spider angiomas", "no spider angiomas"),
-    "sex": ("male sex", "female sex"),           # pbc_rnn reads sex as 1 = male, 0 = female
 }
-
-#: Model inputs derived from a schema's columns (not columns themselves), e.g. pbc_rnn's clock.
-DERIVED_COLUMNS: dict[str, Column] = {c.name: c for c in (
-    Column("years_since_first_visit", "float", "years", title="Time since the first visit"),
-    Column("years_since_previous_visit", "float", "years",
-           title="Time since the previous visit"),
-)}
 
 #: What the numbers are, per ``Explanation.output_unit``.
 UNIT_NOTES: dict[str, str] = {
@@ -51,21 +49,36 @@ UNIT_NOTES: dict[str, str] = {
 }
 
 
-def schema_for(names: Sequence[str]) -> Schema | None:
-    """The schema sharing most columns with a model's feature ``names`` (``None`` if none does);
-    tells "age" at surgery (Rotterdam) from "age" at the first visit (PBC)."""
+def model_spec(model_name: str) -> registry.ModelSpec | None:
+    """The spec of a registered model (``None`` for an unnamed or unknown one)."""
+    try:
+        return registry.spec(model_name) if model_name else None
+    except ModelFileError:
+        return None
+
+
+def schema_for(names: Sequence[str], spec: registry.ModelSpec | None = None) -> Schema | None:
+    """The model's schema: its spec's, else the schema sharing most columns with its feature
+    ``names`` (``None`` if none does); tells "age" at surgery (Rotterdam) from "age" at the
+    first visit (PBC)."""
+    if spec is not None and spec.schema is not None:
+        return spec.schema
     overlap = {s.name: len(set(names) & set(s.column_names)) for s in SCHEMAS.values()}
     best = max(overlap, key=overlap.get)
     return SCHEMAS[best] if overlap[best] else None
 
 
-def _column(name: str, schema: Schema | None = None) -> Column | None:
+def _column(name: str, schema: Schema | None = None,
+            spec: registry.ModelSpec | None = None) -> Column | None:
+    derived = {c.name: c for c in spec.derived_inputs} if spec is not None else {}
+    if name in derived:
+        return derived[name]
     for candidate in ([schema] if schema is not None else []) + list(SCHEMAS.values()):
         try:
             return candidate.column(name)
         except KeyError:
             continue
-    return DERIVED_COLUMNS.get(name)
+    return None
 
 
 def _lower_first(title: str) -> str:
@@ -75,11 +88,13 @@ def _lower_first(title: str) -> str:
     return title[:1].lower() + title[1:]
 
 
-def feature_label(name: str, schema: Schema | None = None) -> str:
+def feature_label(name: str, schema: Schema | None = None,
+                  spec: registry.ModelSpec | None = None) -> str:
     """A model input's label for a reader, with its unit: ``"Progesterone receptor (fmol/l)"``
     for ``pgr``; the name itself when no schema knows it. ``schema``: where to look first (e.g.
-    :func:`schema_for` of the model's feature names)."""
-    column = _column(name, schema)
+    :func:`schema_for` of the model's feature names); ``spec``: the model's (its derived
+    inputs)."""
+    column = _column(name, schema, spec)
     return name if column is None else column.display_label
 
 
@@ -98,24 +113,27 @@ def with_titles(explanation: T) -> T:
 
     Keep the original for :func:`describe_in_words` (it looks the columns up by name).
     """
-    schema = schema_for(explanation.feature_names)
-    titles = tuple(feature_label(n, schema) for n in explanation.feature_names)
+    spec = model_spec(explanation.model_name)
+    schema = schema_for(explanation.feature_names, spec)
+    titles = tuple(feature_label(n, schema, spec) for n in explanation.feature_names)
     return replace(explanation, feature_names=titles) if len(set(titles)) == len(titles) \
         else explanation
 
 
 def describe_value(name: str, value: float, first: float | None = None,
-                   schema: Schema | None = None) -> str:
+                   schema: Schema | None = None, spec: registry.ModelSpec | None = None) -> str:
     """An input in words with its unit, e.g. ``"12 positive lymph nodes"``,
     ``"serum bilirubin 3.2 mg/dl"``.
 
     ``first``: for a visit history, the first visit's value; a numeric input that changed reads
     ``"serum bilirubin from 0.3 to 5.4 mg/dl"``. ``schema``: the model's schema, looked in first
-    (PBC's ``age`` is the age at the first visit, Rotterdam's the age at surgery).
+    (PBC's ``age`` is the age at the first visit, Rotterdam's the age at surgery). ``spec``: the
+    model's spec (its own coding of binary inputs, its derived inputs).
     """
-    if name in BINARY_PHRASES:
-        return BINARY_PHRASES[name][0 if float(value) >= 0.5 else 1]
-    column = _column(name, schema)
+    phrases = {**BINARY_PHRASES, **(spec.input_phrases if spec is not None else {})}
+    if name in phrases:
+        return phrases[name][0 if float(value) >= 0.5 else 1]
+    column = _column(name, schema, spec)
     changed = first is not None and _number(first) != _number(value)
     if column is None:
         return f"{name} {'from ' + _number(first) + ' to ' if changed else ''}{_number(value)}"
@@ -141,14 +159,15 @@ def describe_feature(explanation: Explanation, index: int) -> str:
     values over the real visits (sequence)."""
     e = explanation
     name = e.feature_names[index]
-    schema = schema_for(e.feature_names)
+    spec = model_spec(e.model_name)
+    schema = schema_for(e.feature_names, spec)
     if e.kind == "tabular":
-        return describe_value(name, e.values[index], schema=schema)
+        return describe_value(name, e.values[index], schema=schema, spec=spec)
     mask = e.extras.get("visit_mask")
     rows = np.flatnonzero(mask) if mask is not None else np.arange(len(e.values))
     rows = rows if rows.size else np.array([len(e.values) - 1])
     return describe_value(name, e.values[rows[-1], index], first=e.values[rows[0], index],
-                          schema=schema)
+                          schema=schema, spec=spec)
 
 
 def format_contribution(value: float, unit: str) -> str:

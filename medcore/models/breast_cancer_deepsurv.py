@@ -12,13 +12,18 @@ log-risk head, no bias) side by side. Output: ``(n, members)`` log-risks.
 Each member is trained with the Breslow-ties Cox partial likelihood (full batch) on a bootstrap
 resample of the Rotterdam training split, from its own seed, with early stopping on the validation
 split (carved from Rotterdam). After training, a Breslow baseline cumulative hazard is fitted for
-each member on all of Rotterdam and stored in the model card (``"baseline"``: shared ``times`` in
-years, ``cumulative_hazard`` per member, and each member's ``log_risk_center``).
+each member on all of Rotterdam and stored in the model card (``parameters.baseline``: shared
+``times`` in years, ``cumulative_hazard`` per member, and each member's ``log_risk_center``).
 The ensemble's curve is the members' mean survival; the band is their spread (min to max): the
 uncertainty of the fit under resampling of the training data, not a full confidence interval.
+
+Serving (:func:`predict`, :func:`score_records`): the serving model is called for the members'
+log-risks (``{"log_risk": (n, members)}``, :func:`serving_graph`); the curves come from the
+Breslow baselines of the card it carries.
 """
 from __future__ import annotations
 
+import functools
 import time as _time
 from dataclasses import dataclass
 from typing import Any
@@ -27,9 +32,11 @@ import numpy as np
 import pandas as pd
 
 from medcore import RESEARCH_USE_DISCLAIMER, registry
+from medcore.cards import ModelCard
 from medcore.datasets import rotterdam_gbsg as data_module
 from medcore.errors import DataValidationError
 from medcore.schemas import ROTTERDAM, ROTTERDAM_SIZE_CATEGORIES
+from medcore.serving import ServingModel
 from medcore.survival.metrics import harrell_c, survival_report
 
 NAME = "breast_cancer_deepsurv"
@@ -38,8 +45,27 @@ LOG_FEATURES: tuple[str, ...] = ("nodes", "pgr", "er")
 SIZE_CODES: dict[str, int] = {c: i for i, c in enumerate(ROTTERDAM_SIZE_CATEGORIES)}
 NUM_MEMBERS = 5
 HORIZON_YEARS = 5.0
+#: Survival curves are drawn up to the last whole year at which this share is still at risk.
+MAX_YEARS_MIN_SHARE = 0.10
 #: Integrated Brier score grid: 1 to 6 years.
 BRIER_GRID = np.round(np.linspace(1.0, 6.0, 21), 4)
+#: The card's ``metrics``: what ``evaluate`` reports, its intervals, the ensemble's band.
+CARD_METRICS = {
+    "measures": ["c_index", "uno_c", "integrated_brier", "calibration_5y",
+                 "calibration_5y_mean_abs_diff"],
+    "intervals": "Kaplan-Meier 95% intervals of the observed survival per calibration group "
+                 "(calibration_5y)",
+    "uncertainty": "min-max of the members' survival curves (spread of the ensemble trained on "
+                   "bootstrap resamples from different seeds)"}
+#: Published and same-protocol figures on these data (the card's ``published_anchors``).
+PUBLISHED_ANCHORS = [
+    {"model": "Cox PH (lifelines), measured", "metric": "c_index", "value": 0.666,
+     "data": "GBSG", "source": "lifelines CoxPHFitter on the same Rotterdam -> GBSG protocol"},
+    {"model": "DeepSurv", "metric": "c_index", "value": 0.668, "data": "GBSG",
+     "source": "Katzman et al., BMC Med Res Methodol 18:24 (2018)"},
+    {"model": "DeepSurv", "metric": "c_index", "value": 0.618, "data": "SUPPORT",
+     "source": "Katzman et al., BMC Med Res Methodol 18:24 (2018)"},
+]
 HYPERPARAMETERS: dict[str, Any] = {
     "hidden_units": (32, 32), "dropout": 0.2, "l2": 1e-3, "activation": "selu",
     "learning_rate": 1e-3, "max_epochs": 300, "patience": 30, "validation_fraction": 0.2,
@@ -157,60 +183,145 @@ def _predict(model, x: np.ndarray) -> np.ndarray:
     return np.asarray(model.predict(x, batch_size=2048, verbose=0), dtype=float)
 
 
-@dataclass(frozen=True, eq=False)
-class DeepSurvPredictor:
-    """The shipped ensemble with its Breslow baselines: log-risk and survival in years.
-
-    Inputs ``X`` are a covariate DataFrame (see :func:`to_model_array`) or the ``(n, 8)`` array.
-    """
-
-    model: Any
-    baseline_times: np.ndarray          # (t,) years
-    cumulative_hazards: np.ndarray      # (members, t)
-    log_risk_centers: np.ndarray        # (members,)
-    max_years: float
-    card: dict
-
-    def _array(self, X) -> np.ndarray:
-        return to_model_array(X) if isinstance(X, pd.DataFrame) else np.asarray(X, "float32")
-
-    def member_log_risk(self, X) -> np.ndarray:
-        """Centred log-risk per member, shape (n, members) (0 = the average training patient)."""
-        return _predict(self.model, self._array(X)) - self.log_risk_centers[None, :]
-
-    def predict_log_risk(self, X) -> np.ndarray:
-        """Ensemble log-risk relative to the average training patient, shape (n,)."""
-        return self.member_log_risk(X).mean(axis=1)
-
-    def survival_curves(self, X, times) -> np.ndarray:
-        """``S(t | x)`` per member, shape (members, n, t); ``times`` in years."""
-        from medcore.survival import BreslowBaseline, survival_curves
-
-        eta = _predict(self.model, self._array(X))
-        return np.stack([
-            survival_curves(eta[:, k], BreslowBaseline(self.baseline_times, hazard), times)
-            for k, hazard in enumerate(self.cumulative_hazards)])
-
-    def survival_at(self, X, years) -> np.ndarray:
-        """Ensemble-mean survival at ``years``, shape (n, len(years))."""
-        return self.survival_curves(X, np.atleast_1d(np.asarray(years, float))).mean(axis=0)
-
-
-def load_predictor(models_dir=None) -> DeepSurvPredictor:
-    """Load the shipped model and its baselines.
+def model_input(source: pd.DataFrame | np.ndarray) -> np.ndarray:
+    """The model's ``(n, 8)`` float32 input from a covariate frame (:func:`to_model_array`) or
+    from an array already in :data:`FEATURE_NAMES` order.
 
     Raises
     ------
-    ModelFileError
-        The model or card is missing or damaged.
+    DataValidationError
+        Missing covariates, invalid values, or an array of another width.
     """
-    model = registry.load_model(NAME, models_dir)
-    card = registry.load_card(NAME, models_dir)
-    base = card["baseline"]
-    return DeepSurvPredictor(model=model, baseline_times=np.asarray(base["times"], float),
-                             cumulative_hazards=np.asarray(base["cumulative_hazard"], float),
-                             log_risk_centers=np.asarray(base["log_risk_center"], float),
-                             max_years=float(card["input_contract"]["max_years"]), card=card)
+    if isinstance(source, pd.DataFrame):
+        return to_model_array(source)
+    x = np.asarray(source, dtype="float32")
+    x = x[None, :] if x.ndim == 1 else x
+    if x.ndim != 2 or x.shape[1] != len(FEATURE_NAMES):
+        raise DataValidationError(f"received an array of shape {x.shape}; expected (n, "
+                                  f"{len(FEATURE_NAMES)}) in the order {', '.join(FEATURE_NAMES)}.")
+    return x
+
+
+def serving_graph(model: Any) -> Any:
+    """The ensemble with its output named: ``{"log_risk": (n, members)}``, each member's
+    uncentred log-risk (centre with the card's ``parameters.baseline.log_risk_center``)."""
+    import keras
+
+    return keras.Model(model.inputs, {"log_risk": model.outputs[0]}, name=f"{NAME}_serving")
+
+
+@dataclass(frozen=True, eq=False)
+class Baselines:
+    """The Breslow baselines of the members, from the card's ``parameters``.
+
+    times : ndarray, shape (t,), years; cumulative_hazards : (members, t);
+    log_risk_centers : (members,); max_years : the last year curves are drawn to.
+    """
+
+    times: np.ndarray
+    cumulative_hazards: np.ndarray
+    log_risk_centers: np.ndarray
+    max_years: float
+
+
+@functools.lru_cache(maxsize=8)
+def baselines(card: ModelCard) -> Baselines:
+    """The card's baselines as arrays (parsed once per card)."""
+    base = card.parameters["baseline"]
+    return Baselines(np.asarray(base["times"], float), np.asarray(base["cumulative_hazard"], float),
+                     np.asarray(base["log_risk_center"], float),
+                     float(card.parameters["max_years"]))
+
+
+def _survival(eta: np.ndarray, base: Baselines, times: np.ndarray) -> np.ndarray:
+    """``S(t | x)`` per member from uncentred log-risks ``eta`` (n, members): (members, n, t)."""
+    from medcore.survival import BreslowBaseline, survival_curves
+
+    return np.stack([survival_curves(eta[:, k], BreslowBaseline(base.times, hazard), times)
+                     for k, hazard in enumerate(base.cumulative_hazards)])
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Ensemble survival on a grid of years for ``n`` patients.
+
+    Attributes
+    ----------
+    times : ndarray, shape (t,)      years (default: 0 to the card's ``max_years``)
+    survival : ndarray, shape (n, t) members' mean
+    lower, upper : ndarray, shape (n, t)  members' minimum and maximum (the band)
+    log_risk : ndarray, shape (n,)   ensemble log-risk relative to the average training patient
+    """
+
+    times: np.ndarray
+    survival: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    log_risk: np.ndarray
+
+    def at(self, years: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(survival, lower, upper)`` at ``years`` (a grid point), each shape (n,).
+
+        Raises
+        ------
+        DataValidationError
+            ``years`` is not on the grid (beyond the follow-up the model supports).
+        """
+        index = np.flatnonzero(np.isclose(self.times, years))
+        if index.size == 0:
+            raise DataValidationError(f"{years} years is not on the prediction grid (0 to "
+                                      f"{self.times[-1]:g} years); pick a time within it.")
+        i = index[0]
+        return self.survival[:, i], self.lower[:, i], self.upper[:, i]
+
+
+def predict(model: ServingModel, inputs: pd.DataFrame | np.ndarray, *,
+            times: np.ndarray | None = None, step: float = 0.05) -> Prediction:
+    """Survival curves with the ensemble's band, and the log-risk, of every patient.
+
+    Parameters
+    ----------
+    model : ServingModel
+        ``registry.serving_model("breast_cancer_deepsurv")``: called as ``model(x)``; its card
+        holds the Breslow baselines.
+    inputs : DataFrame of covariates, or ndarray, shape (n, 8) (see :func:`model_input`)
+    times : ndarray, optional
+        Years at which to give survival (default: 0 to ``max_years`` in steps of ``step``).
+
+    Raises
+    ------
+    DataValidationError
+        Missing covariates or invalid values.
+    """
+    base = baselines(model.card)
+    if times is None:
+        times = np.round(np.arange(0.0, base.max_years + step / 2, step), 6)
+    times = np.atleast_1d(np.asarray(times, float))
+    eta = np.asarray(model(model_input(inputs))["log_risk"], dtype=float)
+    members = _survival(eta, base, times)
+    return Prediction(times, members.mean(axis=0), members.min(axis=0), members.max(axis=0),
+                      (eta - base.log_risk_centers[None, :]).mean(axis=1))
+
+
+def explained_model(model: Any, card: ModelCard, target: str) -> Any:
+    """The Keras model whose one output is explained: ``"log_risk"`` (members' mean log-risk,
+    each centred on its average training patient) or ``"survival_5y"`` (members' mean
+    ``S(5 y) = exp(-H0_k(5) exp(eta_k))`` with each member's Breslow baseline)."""
+    import keras
+
+    from medcore.explain.core import _single
+    from medcore.explain.heads import CenteredMean
+    from medcore.explain.tabular import survival_at_horizon_model
+    from medcore.survival import BreslowBaseline
+
+    base = baselines(card)
+    if target == "log_risk":
+        head = CenteredMean(base.log_risk_centers.tolist(), name="mean_log_risk")
+        return keras.Model(_single(model.inputs), head(model.outputs[0]),
+                           name=f"{NAME}_{target}")
+    hazards = [float(BreslowBaseline(base.times, h).at([HORIZON_YEARS])[0])
+               for h in base.cumulative_hazards]
+    return survival_at_horizon_model(model, hazards)
 
 
 def _development(data=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -240,13 +351,22 @@ def _feature_summary(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
             for i, name in enumerate(FEATURE_NAMES)}
 
 
-def _max_years(frame: pd.DataFrame, minimum_share: float = 0.10) -> float:
+def _max_years(frame: pd.DataFrame, minimum_share: float = MAX_YEARS_MIN_SHARE) -> float:
     """Last whole year at which at least ``minimum_share`` of the patients are still at risk."""
     times = np.sort(frame["time"].to_numpy(float))
     return float(np.floor(times[int(len(times) * (1 - minimum_share))]))
 
 
-def train(*, data=None, seed: int = 0, models_dir=None) -> dict[str, Any]:
+def _previous_analyses(models_dir, *names: str) -> dict[str, Any]:
+    """Analyses of the current card that ``train`` does not redo (e.g. ``support_check``, from
+    ``python -m medcore.survival_support``), kept on retraining."""
+    if not registry.is_available(NAME, models_dir):
+        return {}
+    analyses = registry.load_card(NAME, models_dir).quantitative_analyses
+    return {name: analyses[name] for name in names if name in analyses}
+
+
+def train(*, data=None, seed: int = 0, models_dir=None) -> ModelCard:
     """Train the ensemble on Rotterdam, fit the Breslow baselines, save model + card."""
     from medcore.survival import breslow_baseline
 
@@ -256,59 +376,73 @@ def train(*, data=None, seed: int = 0, models_dir=None) -> dict[str, Any]:
     ensemble, epochs = fit_ensemble(train_x, _targets(train_frame), val_x, _targets(val_frame),
                                     seed=seed)
     eta_all = _predict(ensemble, all_x)
-    baselines = [breslow_baseline(eta_all[:, k], rotterdam["time"], rotterdam["event"])
-                 for k in range(eta_all.shape[1])]
+    baselines_ = [breslow_baseline(eta_all[:, k], rotterdam["time"], rotterdam["event"])
+                  for k in range(eta_all.shape[1])]
     val_c = harrell_c(val_frame["time"], val_frame["event"],
                       (_predict(ensemble, val_x) - eta_all.mean(axis=0)).mean(axis=1))
-    summary = _feature_summary(train_frame)
     card = {
-        "summary": ("DeepSurv-style feed-forward Cox model (ensemble of "
-                    f"{len(epochs)} networks) for recurrence-free survival (recurrence or death) "
-                    "after surgery for node-positive breast cancer."),
-        "intended_use": ("Research and teaching: how tumour and treatment data relate to "
-                         "recurrence-free survival in two historical European cohorts."),
-        "not_for": ("Treatment decisions for individual patients; node-negative patients; "
-                    "patients treated with modern therapies (trastuzumab, aromatase inhibitors, "
-                    "CDK4/6 inhibitors) absent from 1978-1993 cohorts; causal claims about hormone "
-                    "therapy (the data are observational for Rotterdam)."),
-        "disclaimer": RESEARCH_USE_DISCLAIMER,
-        "custom_objects_module": "medcore.survival.cox",
-        "data": {"source": data_module.SOURCE, "licence": data_module.LICENCE,
-                 "citation": data_module.CITATION,
-                 "outcome": "RFS: event = recurrence or death (rfs = pmax(recur, death)); time = "
-                            "rtime if recurred else dtime (R survival help of rotterdam), years.",
-                 "training": "Rotterdam tumour bank, node-positive only (nodes > 0), n=1546",
-                 "test": "GBSG (German Breast Cancer Study Group 2) trial, n=686; size in mm "
-                         "mapped onto <=20 / 20-50 / >50"},
-        "splits": {"train": len(train_frame), "validation": len(val_frame),
-                   "validation_from": "Rotterdam (stratified by event, random_state=0)",
-                   "test": "GBSG 686 (touched only by evaluate)",
-                   "baseline_fitted_on": "all Rotterdam (train + validation), n=1546"},
-        "seed": seed,
-        "training_time_s": round(_time.perf_counter() - started, 1),
-        "architecture": {**{k: (list(v) if isinstance(v, tuple) else v)
-                            for k, v in HYPERPARAMETERS.items()},
-                         "members": len(epochs), "epochs_kept": epochs,
-                         "loss": "negative Cox partial log-likelihood, Breslow ties, full batch",
-                         "log1p_inside_model": list(LOG_FEATURES)},
+        "model_details": {
+            "summary": ("DeepSurv-style feed-forward Cox model (ensemble of "
+                        f"{len(epochs)} networks) for recurrence-free survival (recurrence or "
+                        "death) after surgery for node-positive breast cancer."),
+            "seed": seed, "training_time_s": round(_time.perf_counter() - started, 1),
+            "architecture": {**{k: (list(v) if isinstance(v, tuple) else v)
+                                for k, v in HYPERPARAMETERS.items()},
+                             "members": len(epochs), "epochs_kept": epochs,
+                             "loss": "negative Cox partial log-likelihood, Breslow ties, full "
+                                     "batch",
+                             "log1p_inside_model": list(LOG_FEATURES)},
+            "custom_objects_module": "medcore.survival.cox"},
+        "intended_use": {
+            "primary_uses": ("Research and teaching: how tumour and treatment data relate to "
+                             "recurrence-free survival in two historical European cohorts."),
+            "out_of_scope_uses": (
+                "Treatment decisions for individual patients; node-negative patients; patients "
+                "treated with modern therapies (trastuzumab, aromatase inhibitors, CDK4/6 "
+                "inhibitors) absent from 1978-1993 cohorts; causal claims about hormone therapy "
+                "(the data are observational for Rotterdam).")},
+        "factors": {"population": registry.spec(NAME).population},
+        "metrics": CARD_METRICS,
+        "evaluation_data": {"description": "GBSG (German Breast Cancer Study Group 2) trial, "
+                                           "n=686; size in mm mapped onto <=20 / 20-50 / >50"},
+        "training_data": {
+            "description": "Rotterdam tumour bank, node-positive only (nodes > 0), n=1546",
+            "details": {"source": data_module.SOURCE, "licence": data_module.LICENCE,
+                        "citation": data_module.CITATION,
+                        "outcome": "RFS: event = recurrence or death (rfs = pmax(recur, death)); "
+                                   "time = rtime if recurred else dtime (R survival help of "
+                                   "rotterdam), years.",
+                        "splits": {"train": len(train_frame), "validation": len(val_frame),
+                                   "validation_from": "Rotterdam (stratified by event, "
+                                                      "random_state=0)",
+                                   "test": "GBSG 686 (touched only by evaluate)",
+                                   "baseline_fitted_on": "all Rotterdam (train + validation), "
+                                                         "n=1546"}}},
+        "quantitative_analyses": {"validation": {"c_index": round(val_c, 4)},
+                                  **_previous_analyses(models_dir, "support_check")},
+        "caveats": RESEARCH_USE_DISCLAIMER,
         "input_contract": {
-            "shape": "(n, 8) float32", "feature_names": list(FEATURE_NAMES),
-            "size_codes": SIZE_CODES, "units": {c.name: c.unit for c in ROTTERDAM.columns},
+            "description": "raw units in feature_names order; size as its code "
+                           "(details.size_codes)",
             "output": "(n, members) log-risk per member (uncentred); centre with "
                       "baseline.log_risk_center",
-            "training_ranges": summary, "max_years": _max_years(rotterdam),
-            "max_years_rule": "curves drawn up to the last whole year at which >= 10% of "
-                              "Rotterdam patients are still at risk",
-            "band": "min-max of the members' survival curves (spread of the ensemble trained "
-                    "on bootstrap resamples from different seeds)"},
-        "baseline": {"method": "Breslow, per member, fitted after training on all Rotterdam",
-                     "times": [round(float(t), 5) for t in baselines[0].times],
-                     "cumulative_hazard": [b.to_dict()["cumulative_hazard"] for b in baselines],
-                     "log_risk_center": eta_all.mean(axis=0).tolist()},
-        "metrics": {"validation_c_index": round(val_c, 4)},
-        "published": {"gbsg_c_index": {"cox_ph_lifelines_measured": 0.666,
-                                       "deepsurv_katzman_2018": 0.668},
-                      "support_c_index_deepsurv_katzman_2018": 0.618},
+            "feature_names": list(FEATURE_NAMES),
+            "units": {c.name: c.unit for c in ROTTERDAM.columns},
+            "training_ranges": _feature_summary(train_frame),
+            "ranges_rule": "minimum, maximum and median on the training split (size as its "
+                           "code)",
+            "details": {"shape": "(n, 8) float32", "size_codes": SIZE_CODES}},
+        "published_anchors": PUBLISHED_ANCHORS,
+        "parameters": {
+            "baseline": {"method": "Breslow, per member, fitted after training on all Rotterdam",
+                         "times": [round(float(t), 5) for t in baselines_[0].times],
+                         "cumulative_hazard": [b.to_dict()["cumulative_hazard"]
+                                               for b in baselines_],
+                         "log_risk_center": eta_all.mean(axis=0).tolist()},
+            "max_years": _max_years(rotterdam), "max_years_min_share": MAX_YEARS_MIN_SHARE,
+            "max_years_rule": f"curves drawn up to the last whole year at which >= "
+                              f"{MAX_YEARS_MIN_SHARE:.0%} of Rotterdam patients are still at "
+                              "risk"},
     }
     return registry.save_model(ensemble, NAME, card, models_dir)
 
@@ -351,15 +485,15 @@ def _report(frame: pd.DataFrame, log_risk, survival) -> dict[str, Any]:
 
 def evaluate(*, data=None, models_dir=None) -> dict[str, Any]:
     """GBSG test metrics of the shipped ensemble and of baselines fitted now on all Rotterdam."""
-    predictor = load_predictor(models_dir)
+    model = registry.serving_model(NAME, models_dir)
     rotterdam = data_module.load_rotterdam(data)
     gbsg = data_module.load_gbsg(data)
-    test = _report(gbsg, predictor.predict_log_risk(gbsg),
-                   predictor.survival_curves(gbsg, BRIER_GRID).mean(axis=0))
-    baselines = {name: _report(gbsg, risk, survival)
-                 for name, risk, survival in _baseline_models(rotterdam, gbsg)}
+    prediction = predict(model, gbsg, times=BRIER_GRID)
+    test = _report(gbsg, prediction.log_risk, prediction.survival)
+    compared = {name: _report(gbsg, risk, survival)
+                for name, risk, survival in _baseline_models(rotterdam, gbsg)}
     return {"model": NAME, "dataset": "Rotterdam node-positive (1546) -> GBSG (686), RFS",
-            "n_test": len(gbsg), "test": test, "baselines": baselines,
+            "n_test": len(gbsg), "test": test, "baselines": compared,
             "notes": {"c_index": "Harrell (lifelines)", "uno_c": "IPCW, tau = 6 years, "
                       "censoring from GBSG (scikit-survival)",
                       "integrated_brier": "1 to 6 years, 21 points (scikit-survival)",
@@ -367,59 +501,19 @@ def evaluate(*, data=None, models_dir=None) -> dict[str, Any]:
                       "baselines_fitted_on": "all Rotterdam node-positive, in this run"}}
 
 
-# --- what the Survival page shows ----------------------------------------------------------------
-@dataclass(frozen=True)
-class SurvivalPrediction:
-    """Ensemble survival on a grid of years for ``n`` patients.
-
-    Attributes
-    ----------
-    times : ndarray, shape (t,)      years, from 0 to the card's ``max_years``
-    survival : ndarray, shape (n, t) members' mean
-    lower, upper : ndarray, shape (n, t)  members' minimum and maximum (the band)
-    """
-
-    times: np.ndarray
-    survival: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-
-    def at(self, years: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(survival, lower, upper)`` at ``years`` (a grid point), each shape (n,).
-
-        Raises
-        ------
-        ValueError
-            ``years`` is not on the grid (beyond the follow-up the model supports).
-        """
-        index = np.flatnonzero(np.isclose(self.times, years))
-        if index.size == 0:
-            raise ValueError(f"{years} years is not on the prediction grid (0 to "
-                             f"{self.times[-1]:g} years); pick a time within it.")
-        i = index[0]
-        return self.survival[:, i], self.lower[:, i], self.upper[:, i]
-
-
-def predict_survival(predictor: DeepSurvPredictor, X, *, step: float = 0.05) -> SurvivalPrediction:
-    """Survival from 0 to ``predictor.max_years`` in steps of ``step`` years, with the band."""
-    times = np.round(np.arange(0.0, predictor.max_years + step / 2, step), 6)
-    members = predictor.survival_curves(X, times)
-    return SurvivalPrediction(times, members.mean(axis=0), members.min(axis=0),
-                              members.max(axis=0))
-
-
-def with_and_without(predictor: DeepSurvPredictor, patient: pd.DataFrame,
-                     column: str = "hormon") -> dict[int, SurvivalPrediction]:
+# --- what the Survival page shows -----------------------------------------------------------------
+def with_and_without(model: ServingModel, patient: pd.DataFrame,
+                     column: str = "hormon") -> dict[int, Prediction]:
     """The same patient(s) predicted with ``column`` = 0 and = 1: ``{0: ..., 1: ...}``."""
     result = {}
     for value in (0, 1):
         changed = patient.copy()
         changed[column] = value
-        result[value] = predict_survival(predictor, changed)
+        result[value] = predict(model, changed)
     return result
 
 
-def score_records(predictor: DeepSurvPredictor, frame: pd.DataFrame,
+def score_records(model: ServingModel, frame: pd.DataFrame,
                   years: tuple[float, ...] = (1.0, 3.0, 5.0)) -> pd.DataFrame:
     """RFS at ``years`` for every row, with the 5-year band; identifiers kept when present.
 
@@ -433,16 +527,15 @@ def score_records(predictor: DeepSurvPredictor, frame: pd.DataFrame,
     DataValidationError
         Missing covariates or invalid values (see :func:`to_model_array`).
     """
-    array = to_model_array(frame)
-    members = predictor.survival_curves(array, np.asarray(years, float))
+    prediction = predict(model, to_model_array(frame), times=np.asarray(years, float))
     keep = [c for c in ("patient_id", *FEATURE_NAMES) if c in frame.columns]
     out = frame[keep].reset_index(drop=True).copy()
     for k, year in enumerate(years):
-        out[f"rfs_{year:g}y"] = members[:, :, k].mean(axis=0).round(3)
+        out[f"rfs_{year:g}y"] = prediction.survival[:, k].round(3)
     if HORIZON_YEARS in years:
         k = list(years).index(HORIZON_YEARS)
-        out[f"rfs_{HORIZON_YEARS:g}y_low"] = members[:, :, k].min(axis=0).round(3)
-        out[f"rfs_{HORIZON_YEARS:g}y_high"] = members[:, :, k].max(axis=0).round(3)
+        out[f"rfs_{HORIZON_YEARS:g}y_low"] = prediction.lower[:, k].round(3)
+        out[f"rfs_{HORIZON_YEARS:g}y_high"] = prediction.upper[:, k].round(3)
     return out
 
 
@@ -454,9 +547,9 @@ def rfs_sentence(probability: float, years: float) -> str:
             f"{years:g} year{'s' if years != 1 else ''} after surgery.")
 
 
-def training_defaults(card: dict) -> dict[str, Any]:
+def training_defaults(card: ModelCard) -> dict[str, Any]:
     """Form defaults: the training medians from the card (size as its category, 0/1 as int)."""
-    medians = {n: v["median"] for n, v in card["input_contract"]["training_ranges"].items()}
+    medians = card.input_contract.medians
     defaults: dict[str, Any] = {}
     for column in ROTTERDAM.columns:
         if column.name not in medians:
@@ -471,7 +564,7 @@ def training_defaults(card: dict) -> dict[str, Any]:
     return defaults
 
 
-def numeric_training_ranges(card: dict) -> dict[str, dict[str, float]]:
-    """The card's training ranges of the numeric covariates (size, a category, left out)."""
-    ranges = card["input_contract"]["training_ranges"]
-    return {n: r for n, r in ranges.items() if n != "size"}
+def numeric_training_ranges(card: ModelCard) -> dict[str, tuple[float, float]]:
+    """The card's training ranges ``{name: (min, max)}`` of the numeric covariates (size, a
+    category, left out)."""
+    return {n: r for n, r in card.input_contract.ranges.items() if n != "size"}

@@ -26,9 +26,11 @@ import numpy as np
 import pandas as pd
 
 from medcore import RESEARCH_USE_DISCLAIMER, metrics, registry
+from medcore.cards import CLASSIFIER_MEASURES, ModelCard
 from medcore.datasets.wdbc import SOURCE, TEST_FRACTION, SPLIT_SEED, fixed_split, load_wdbc
-from medcore.errors import DataValidationError
+from medcore.errors import DataValidationError, ModelFileError
 from medcore.schemas import WDBC
+from medcore.serving import ServingModel
 
 NAME = "breast_cancer_fnn"
 #: Input columns, in model order (= ``load_breast_cancer().feature_names``).
@@ -45,14 +47,19 @@ EPOCH_BLOCK = 5
 PATIENCE_BLOCKS = 4
 BATCH_SIZE = 32
 LEARNING_RATE = 1e-3
-#: Rows per ``predict_on_batch`` call in :func:`predict_proba`.
-PREDICT_CHUNK = 65_536
 #: Default for the baselines and the "at 0.5" comparison.
 DEFAULT_THRESHOLD = 0.5
 
+#: The card's ``metrics``: what ``evaluate`` reports and how its intervals are made.
+CARD_METRICS = {"measures": list(CLASSIFIER_MEASURES),
+                "intervals": "95% bootstrap intervals on the test split (test.ci95); repeated "
+                             "cross-validation: mean, SD, min and max over folds"}
+EVALUATION_DATA = ("WDBC fixed stratified 20% hold-out split, identified by the sha256 of its "
+                   "row indices; touched only by evaluate")
 PUBLISHED_ANCHORS = [
-    {"model": "logistic regression", "accuracy": "~0.97",
-     "source": "DESIGN.md anchor; cf. Street, Wolberg, Mangasarian 1993 (~97% with 10-fold CV)"},
+    {"model": "logistic regression", "metric": "accuracy", "value": 0.97, "data": "WDBC",
+     "source": "Street, Wolberg, Mangasarian 1993 (~97% with 10-fold CV)",
+     "note": "approximately"},
 ]
 
 
@@ -115,7 +122,7 @@ def training_background(n: int = 100, seed: int = 0, data: Any = None) -> np.nda
     return dev.x_train[np.sort(rows)]
 
 
-def feature_matrix(features: pd.DataFrame | np.ndarray) -> np.ndarray:
+def model_input(features: pd.DataFrame | np.ndarray) -> np.ndarray:
     """Raw-unit model input, float32, shape (n, 30), from a frame (columns by name) or an array.
 
     Raises
@@ -151,18 +158,39 @@ def feature_matrix(features: pd.DataFrame | np.ndarray) -> np.ndarray:
     return x
 
 
-#: The name other model modules use for their frame -> model-input converter.
-to_model_array = feature_matrix
+@dataclass(frozen=True)
+class Prediction:
+    """``probability`` : ndarray, shape (n,), P(malignant) of each aspirate."""
+
+    probability: np.ndarray
 
 
-def predict_proba(model: Any, features: pd.DataFrame | np.ndarray) -> np.ndarray:
-    """P(malignant), shape (n,), from raw-unit features (see :func:`feature_matrix`)."""
-    x = feature_matrix(features)
-    # predict_on_batch reuses one traced graph: ~0.3 ms for one row, ~4 ms for 10,000 (measured
-    # by medcore.benchmarks.fnn), where predict() sets up a dataset per call.
-    chunks = [model.predict_on_batch(x[start:start + PREDICT_CHUNK])
-              for start in range(0, len(x), PREDICT_CHUNK)]
-    return np.concatenate(chunks).reshape(-1) if chunks else np.empty(0, dtype="float32")
+def serving_graph(model: Any) -> Any:
+    """The saved network with its output named: ``{"probability": (n, 1)}``."""
+    import keras
+
+    return keras.Model(model.inputs, {"probability": model.outputs[0]},
+                       name=f"{NAME}_serving")
+
+
+def predict(model: ServingModel, inputs: pd.DataFrame | np.ndarray) -> Prediction:
+    """P(malignant) from raw-unit features (see :func:`model_input`).
+
+    Parameters
+    ----------
+    model : ServingModel
+        ``registry.serving_model("breast_cancer_fnn")``, called as ``model(x)`` only.
+    inputs : DataFrame with the 30 Wisconsin columns, or ndarray, shape (n, 30)
+
+    Raises
+    ------
+    DataValidationError
+        Missing columns, wrong width or non-finite values.
+    """
+    x = model_input(inputs)
+    # One traced graph: ~0.3 ms for one row, ~4 ms for 10,000 (medcore.benchmarks.fnn).
+    probability = model(x)["probability"] if len(x) else np.empty((0, 1), dtype="float32")
+    return Prediction(np.asarray(probability).reshape(-1))
 
 
 def call_label(probability: np.ndarray | float, threshold: float) -> np.ndarray:
@@ -170,24 +198,55 @@ def call_label(probability: np.ndarray | float, threshold: float) -> np.ndarray:
     return np.where(np.asarray(probability) >= threshold, "malignant", "benign")
 
 
-def score_records(model: Any, records: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """``records`` with two columns added: ``P(malignant)`` and ``call`` at ``threshold``."""
-    probability = predict_proba(model, records)
-    scored = records.copy()
+def score_records(model: ServingModel, frame: pd.DataFrame,
+                  threshold: float | None = None) -> pd.DataFrame:
+    """``frame`` with two columns added: ``P(malignant)`` and ``call`` at ``threshold``.
+
+    ``threshold`` defaults to the operating threshold of the model's card.
+
+    Raises
+    ------
+    DataValidationError
+        The records do not fit the model (see :func:`model_input`).
+    ModelFileError
+        No ``threshold`` given and the model has no card with one.
+    """
+    if threshold is None:
+        threshold = operating_threshold(model)
+    probability = predict(model, frame).probability
+    scored = frame.copy()
     scored["P(malignant)"] = probability
     scored["call"] = call_label(probability, threshold)
     return scored
 
 
-def test_predictions(model: Any) -> tuple[np.ndarray, np.ndarray]:
+def operating_threshold(model: ServingModel) -> float:
+    """The threshold recorded in the card the serving model carries.
+
+    Raises
+    ------
+    ModelFileError
+        The model carries no card, or its card has no threshold.
+    """
+    card = getattr(model, "card", None)
+    if card is None or card.threshold is None:
+        raise ModelFileError(f"The {NAME} model carries no card with an operating threshold; "
+                             "pass threshold= or load it with registry.serving_model.")
+    return card.threshold.value
+
+
+def test_predictions(model: ServingModel) -> tuple[np.ndarray, np.ndarray]:
     """Labels and ``model``'s P(malignant) on the held-out test split, both shape (114,)."""
     features, labels = test_inputs()
-    return labels, predict_proba(model, features)
+    return labels, predict(model, features).probability
 
 
-def card_threshold(models_dir: Path | None = None) -> float:
-    """The operating threshold recorded in the shipped card."""
-    return float(registry.load_card(NAME, models_dir)["threshold"]["value"])
+def explained_model(model: Any, card: ModelCard, target: str) -> Any:
+    """The Keras model whose one output is explained: ``"probability"`` (the network itself)
+    or ``"logit"`` (the log-odds under its sigmoid)."""
+    from medcore.explain.tabular import logit_model
+
+    return logit_model(model) if target == "logit" else model
 
 
 # --- training -------------------------------------------------------------------------------------
@@ -298,7 +357,7 @@ def repeated_cv(config: Config, epochs: int, x: np.ndarray, y: np.ndarray, *,
 
 
 def train(*, data: Any = None, seed: int = 0, models_dir: Path | None = None,
-          progress=None) -> dict[str, Any]:
+          progress=None) -> ModelCard:
     """Select, cross-validate, fit on the 80% development split and save model + card.
 
     ``data`` is ignored: WDBC ships with scikit-learn. Returns the saved card.
@@ -320,54 +379,66 @@ def train(*, data: Any = None, seed: int = 0, models_dir: Path | None = None,
                                                 threshold)
     train_frame = pd.DataFrame(dev.x_train, columns=list(FEATURE_NAMES)).astype("float64")
     card = {
-        "summary": "Feed-forward network (Keras) giving the probability that a breast mass is "
-                   "malignant from 30 nuclear features of a fine-needle aspirate (Wisconsin "
-                   "diagnostic data set).",
-        "intended_use": "Research and teaching: to show how a small neural network compares "
-                        "with logistic regression and gradient boosting on WDBC, and how its "
-                        "threshold trades sensitivity against specificity.",
-        "not_for": "Diagnosing patients or deciding on biopsy or treatment. Not validated on "
-                   "other laboratories, imaging set-ups, feature-extraction software or "
-                   "populations; features must be computed as in Street et al. (1993).",
-        "disclaimer": RESEARCH_USE_DISCLAIMER,
-        "data": dict(SOURCE, label="1 = malignant (scikit-learn's target 0, flipped)"),
-        "splits": {"test_fraction": TEST_FRACTION, "split_seed": SPLIT_SEED, "stratified": True,
-                   "n_train": int(len(dev.y_train)), "n_test": int(len(dev.y_test)),
-                   "n_train_malignant": int(dev.y_train.sum()),
-                   "n_test_malignant": int(dev.y_test.sum()),
-                   "test_index_sha256": dev.test_sha256,
-                   "test_index_hash_rule": "sha256 of the sorted 0-based row indices of "
-                                           "load_breast_cancer(), joined by commas"},
-        "seed": seed,
-        "architecture": {"hidden_units": list(config.hidden_units), "dropout": config.dropout,
-                         "l2": config.l2, "activation": "relu", "output": "sigmoid",
-                         "epochs": epochs, "batch_size": BATCH_SIZE, "optimizer": "Adam",
-                         "learning_rate": LEARNING_RATE},
-        "model_selection": {"rule": f"stratified {CV_FOLDS}-fold CV on the training split; "
-                                    "lowest mean validation log-loss; epochs = median best "
-                                    "epoch under early stopping "
-                                    f"(patience {PATIENCE_BLOCKS * EPOCH_BLOCK})",
-                            "grid": table},
-        "cross_validation": cv,
+        "model_details": {
+            "summary": "Feed-forward network (Keras) giving the probability that a breast mass "
+                       "is malignant from 30 nuclear features of a fine-needle aspirate "
+                       "(Wisconsin diagnostic data set).",
+            "seed": seed, "training_time_s": round(time.perf_counter() - start, 1),
+            "architecture": {"hidden_units": list(config.hidden_units),
+                             "dropout": config.dropout, "l2": config.l2, "activation": "relu",
+                             "output": "sigmoid", "epochs": epochs, "batch_size": BATCH_SIZE,
+                             "optimizer": "Adam", "learning_rate": LEARNING_RATE},
+            "custom_objects_module": None},
+        "intended_use": {
+            "primary_uses": "Research and teaching: to show how a small neural network "
+                            "compares with logistic regression and gradient boosting on WDBC, "
+                            "and how its threshold trades sensitivity against specificity.",
+            "out_of_scope_uses": "Diagnosing patients or deciding on biopsy or treatment. Not "
+                                 "validated on other laboratories, imaging set-ups, "
+                                 "feature-extraction software or populations; features must "
+                                 "be computed as in Street et al. (1993)."},
+        "factors": {"population": registry.spec(NAME).population},
+        "metrics": CARD_METRICS,
+        "evaluation_data": {"description": EVALUATION_DATA},
+        "training_data": {
+            "description": "WDBC development split (the other 80%): model selection, repeated "
+                           "cross-validation, threshold, final fit",
+            "details": {**SOURCE, "label": "1 = malignant (scikit-learn's target 0, flipped)",
+                        "splits": {"test_fraction": TEST_FRACTION, "split_seed": SPLIT_SEED,
+                                   "stratified": True, "n_train": int(len(dev.y_train)),
+                                   "n_test": int(len(dev.y_test)),
+                                   "n_train_malignant": int(dev.y_train.sum()),
+                                   "n_test_malignant": int(dev.y_test.sum()),
+                                   "test_index_sha256": dev.test_sha256,
+                                   "test_index_hash_rule": "sha256 of the sorted 0-based row "
+                                                           "indices of load_breast_cancer(), "
+                                                           "joined by commas"}}},
+        "quantitative_analyses": {
+            "model_selection": {"rule": f"stratified {CV_FOLDS}-fold CV on the training split; "
+                                        "lowest mean validation log-loss; epochs = median best "
+                                        "epoch under early stopping "
+                                        f"(patience {PATIENCE_BLOCKS * EPOCH_BLOCK})",
+                                "grid": table},
+            "cross_validation": cv, "test_at_training_time": test_report},
+        "caveats": RESEARCH_USE_DISCLAIMER,
         "threshold": {"value": threshold,
                       "rule": "Youden's J (max sensitivity + specificity - 1) on the pooled "
                               f"out-of-fold probabilities of the {CV_REPEATS}x{CV_FOLDS} "
                               "repeated CV on the training split; the test split is not used"},
         "input_contract": {
+            "description": "raw units in; keras Normalization adapted on the training split "
+                           "inside the model",
+            "output": "P(malignant), shape (n, 1)",
             "feature_names": list(FEATURE_NAMES),
             "units": {c: WDBC.column(c).unit for c in FEATURE_NAMES},
-            "shape": [None, len(FEATURE_NAMES)], "dtype": "float32",
-            "preprocessing": "raw units in; keras Normalization adapted on the training split "
-                             "inside the model",
-            "output": "P(malignant), shape (n, 1)",
-            "training_ranges": {c: [float(train_frame[c].min()), float(train_frame[c].max())]
+            "training_ranges": {c: {"min": float(train_frame[c].min()),
+                                    "max": float(train_frame[c].max()),
+                                    "median": float(train_frame[c].median())}
                                 for c in FEATURE_NAMES},
-            "training_medians": {c: float(train_frame[c].median()) for c in FEATURE_NAMES},
-        },
-        "metrics": {"test_at_training_time": test_report},
+            "ranges_rule": "minimum, maximum and median on the training split",
+            "details": {"shape": [None, len(FEATURE_NAMES)], "dtype": "float32"}},
         "published_anchors": PUBLISHED_ANCHORS,
-        "custom_objects_module": None,
-        "training_time_s": round(time.perf_counter() - start, 1),
+        "parameters": {},
     }
     return registry.save_model(model, NAME, card, models_dir)
 
@@ -389,9 +460,9 @@ def evaluate(*, data: Any = None, models_dir: Path | None = None) -> dict[str, A
     """Test metrics of the shipped model (at its card threshold and at 0.5) with 95% bootstrap
     CIs, and the baselines fitted now on the same training split (threshold 0.5)."""
     dev = development_data(data)
-    model = registry.load_model(NAME, models_dir)
-    threshold = card_threshold(models_dir)
-    probability = predict_proba(model, dev.x_test)
+    model = registry.serving_model(NAME, models_dir)
+    threshold = operating_threshold(model)
+    probability = predict(model, dev.x_test).probability
     result: dict[str, Any] = {
         "model": NAME, "dataset": "WDBC (sklearn load_breast_cancer), fixed stratified 20% test",
         "n_test": int(len(dev.y_test)), "test_index_sha256": dev.test_sha256,

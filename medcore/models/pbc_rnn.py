@@ -29,9 +29,11 @@ import numpy as np
 import pandas as pd
 
 from medcore import RESEARCH_USE_DISCLAIMER, registry
+from medcore.cards import ModelCard
 from medcore.datasets.pbc import (DATA_CARD, DAYS_PER_YEAR, LOG_FEATURES, VISIT_COLUMNS,
                                   check_visit_sequences, load_pbcseq, summary)
-from medcore.errors import DataValidationError
+from medcore.errors import DataValidationError, MedcoreError
+from medcore.serving import ServingModel
 
 NAME = "pbc_rnn"
 TIME_FEATURES = ("years_since_first_visit", "years_since_previous_visit")
@@ -49,6 +51,11 @@ SETTINGS: dict[str, Any] = {"cell": "gru", "units": 16, "members": 3, "dense_uni
                             "learning_rate": 3e-3}
 #: Patients kept out of the shipped model, shown on the page: how many, chosen with this seed.
 NUM_DEMO_PATIENTS = 12
+#: The card's ``metrics``: what ``evaluate`` reports and how its spread is given.
+CARD_METRICS = {"measures": ["c_index", "brier", "calibration_5y", "per_landmark"],
+                "intervals": "SD over folds and over repeats of the landmark cross-validation"}
+#: The explained output: survival this many years after the last visit.
+HORIZON_YEARS = 5.0
 
 
 @dataclass(frozen=True)
@@ -239,17 +246,76 @@ def survival_times() -> np.ndarray:
     return EDGES.copy()
 
 
-def predict_grid(model, x: np.ndarray) -> np.ndarray:
+def model_input(source: pd.DataFrame | np.ndarray) -> np.ndarray:
+    """The model input ``(n, T, F)`` float32: one padded sequence per patient of a visits table
+    (:func:`visits_to_arrays`), or an array already of that shape.
+
+    Raises
+    ------
+    DataValidationError
+        Missing columns or visits out of order, or an array of another shape.
+    """
+    if isinstance(source, pd.DataFrame):
+        return visits_to_arrays(source).x
+    received = np.asarray(source, dtype="float32")
+    x = received[None] if received.ndim == 2 else received
+    if x.ndim != 3 or x.shape[2] != len(FEATURE_NAMES):
+        raise DataValidationError(f"received an array of shape {received.shape}; expected (n, "
+                                  f"visits, {len(FEATURE_NAMES)}) in the order of "
+                                  "FEATURE_NAMES.")
+    return x
+
+
+def serving_graph(model: Any) -> Any:
+    """The network with its output named: ``{"survival": (n, K)}``, ``S(t)`` at the end of each
+    interval after the last visit."""
+    import keras
+
+    return keras.Model(model.inputs, {"survival": model.outputs[0]}, name=f"{NAME}_serving")
+
+
+def _grid(model: ServingModel, x: np.ndarray) -> np.ndarray:
     """Survival on :func:`survival_times` (``S(0) = 1`` prepended), shape (n, K + 1)."""
-    # predict_on_batch runs a traced (compiled) function: ~1 ms instead of ~100 ms eagerly.
-    # Batch and time are padded up to multiples of 16 and 8 (padding is masked), so a few input
-    # shapes cover every patient and the function is rarely traced again.
-    x = np.asarray(x, dtype="float32")
-    n, steps = x.shape[0], x.shape[1]
-    padded = np.zeros((-(-n // 16) * 16, -(-steps // 8) * 8, x.shape[2]), dtype="float32")
-    padded[:n, :steps] = x
-    survival = np.asarray(model.predict_on_batch(padded))[:n]
+    survival = np.asarray(model(x)["survival"], dtype="float32")
     return np.concatenate([np.ones((survival.shape[0], 1)), survival], axis=1)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Survival after the last visit of each sequence.
+
+    times : ndarray, shape (K + 1,), years after the last visit, from 0
+    survival : ndarray, shape (n, K + 1), P(alive at each time), ``survival[:, 0] = 1``
+    ids : ndarray, shape (n,), patient of each sequence (empty for an array input)
+    last_day : ndarray, shape (n,), day of each sequence's last visit (empty for an array)
+    """
+
+    times: np.ndarray
+    survival: np.ndarray
+    ids: np.ndarray
+    last_day: np.ndarray
+
+
+def predict(model: ServingModel, inputs: pd.DataFrame | np.ndarray) -> Prediction:
+    """Survival of every patient in a visits table (from all their visits), or of every
+    sequence of an ``(n, T, F)`` array.
+
+    Parameters
+    ----------
+    model : ServingModel
+        ``registry.serving_model("pbc_rnn")``, called as ``model(x)`` only.
+    inputs : DataFrame of visits (``PBC_VISITS`` columns) or ndarray, shape (n, T, F)
+
+    Raises
+    ------
+    DataValidationError
+        Missing columns, visits out of order, or an array of another shape.
+    """
+    if isinstance(inputs, pd.DataFrame):
+        batch = visits_to_arrays(inputs)
+        return Prediction(survival_times(), _grid(model, batch.x), batch.ids, batch.last_day)
+    empty = np.empty(0)
+    return Prediction(survival_times(), _grid(model, model_input(inputs)), empty, empty)
 
 
 def survival_at(times: np.ndarray, survival: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -263,14 +329,35 @@ def survival_at(times: np.ndarray, survival: np.ndarray, t: np.ndarray) -> np.nd
     return np.exp(np.array([np.interp(t[i], times, log_s[i]) for i in range(len(t))]))
 
 
-def predict_survival(model, visits: pd.DataFrame, *,
+def score_records(model: ServingModel, frame: pd.DataFrame,
+                  years: tuple[float, ...] = (1.0, 3.0, 5.0)) -> pd.DataFrame:
+    """One row per patient of a visits table: ``id``, ``visits``, ``last_day`` and survival
+    ``survival_1y``, ``survival_3y``, ``survival_5y`` after the last visit (3 decimals).
+
+    Raises
+    ------
+    DataValidationError
+        Missing columns or visits out of order.
+    """
+    prediction = predict(model, frame)
+    out = pd.DataFrame({"id": prediction.ids,
+                        "visits": frame.groupby("id", sort=False).size()
+                        .loc[prediction.ids].to_numpy(),
+                        "last_day": prediction.last_day})
+    for year in years:
+        out[f"survival_{year:g}y"] = survival_at(prediction.times, prediction.survival,
+                                                 year).round(3)
+    return out
+
+
+def predict_survival(model: ServingModel, visits: pd.DataFrame, *,
                      as_of_visit: int | None = None) -> SurvivalCurve:
     """Survival curve of one patient after visit ``as_of_visit`` (default: the last).
 
     Parameters
     ----------
-    model : keras.Model
-        The shipped ``pbc_rnn`` (``medcore.registry.load_model("pbc_rnn")``).
+    model : ServingModel
+        ``registry.serving_model("pbc_rnn")``.
     visits : DataFrame
         One patient's visits (``PBC_VISITS`` columns).
     as_of_visit : int, optional
@@ -291,11 +378,12 @@ def predict_survival(model, visits: pd.DataFrame, *,
         raise DataValidationError(
             f"as_of_visit={k}, but the patient has {n_visits} visits; expected 1..{n_visits}.")
     batch = visits_to_arrays(visits, as_of_visit=k)
-    return SurvivalCurve(survival_times(), predict_grid(model, batch.x)[0], k,
+    return SurvivalCurve(survival_times(), _grid(model, batch.x)[0], k,
                          float(batch.last_day[0]))
 
 
-def survival_by_visit(model, visits: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def survival_by_visit(model: ServingModel,
+                      visits: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Curves after each visit of one patient in one call.
 
     Returns
@@ -310,7 +398,16 @@ def survival_by_visit(model, visits: pd.DataFrame) -> tuple[np.ndarray, np.ndarr
     features = visit_features(visits)
     seq = features[list(FEATURE_NAMES)].to_numpy(dtype="float32")
     x = _pad([seq[:k] for k in range(1, len(seq) + 1)])
-    return survival_times(), predict_grid(model, x), features["day"].to_numpy()
+    return survival_times(), _grid(model, x), features["day"].to_numpy()
+
+
+def explained_model(model: Any, card: ModelCard, target: str) -> Any:
+    """The Keras model explained: ``"survival_5y"``, the network's survival column at 5 years
+    after the last visit."""
+    from medcore.explain.sequence import select_output
+
+    edges = np.asarray(EDGES[1:], dtype=float)
+    return select_output(model, int(np.argmin(np.abs(edges - HORIZON_YEARS))))
 
 
 def demo_patient_ids(visits: pd.DataFrame, seed: int = 0) -> list:
@@ -370,16 +467,18 @@ def test_inputs(data=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def training_ranges(visits: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """Observed ``{"min", "max"}`` of each numeric input column (flagged, not refused, outside)."""
+    """Observed ``{"min", "max", "median": None}`` of each numeric input column (flagged, not
+    refused, outside)."""
     ranges = {}
     for column in ("day",) + VISIT_COLUMNS:
         values = pd.to_numeric(visits[column], errors="coerce")
         if values.notna().any():
-            ranges[column] = {"min": float(values.min()), "max": float(values.max())}
+            ranges[column] = {"min": float(values.min()), "max": float(values.max()),
+                              "median": None}
     return ranges
 
 
-def train(*, data=None, seed: int = 0, models_dir=None) -> dict[str, Any]:
+def train(*, data=None, seed: int = 0, models_dir=None) -> ModelCard:
     """Train on all patients but the demo patients, save ``pbc_rnn`` and its card."""
     visits = load_pbcseq(data)
     demo = demo_patient_ids(visits)
@@ -388,52 +487,60 @@ def train(*, data=None, seed: int = 0, models_dir=None) -> dict[str, Any]:
     model = fit_network(train_visits, seed=seed)
     elapsed = round(_time.perf_counter() - start, 1)
     card = {
-        "summary": ("Three GRUs (a seed ensemble in one model) over a PBC patient's visits (labs, "
-                    "times) -> survival over the next 10 years after the last visit seen "
-                    "(discrete-time hazards, half-year grid, mean of the members' curves)."),
-        "intended_use": ("Research and teaching: how the prognosis of primary biliary cholangitis "
-                         "changes with each follow-up visit, next to a landmark Cox model."),
-        "not_for": ("Clinical decisions, transplant listing, patients outside the 1974-84 Mayo "
-                    "trial population, or treatments other than D-penicillamine/placebo."),
-        "disclaimer": RESEARCH_USE_DISCLAIMER,
-        "data": {**DATA_CARD, **summary(visits)},
-        "splits": {
-            "shipped_model": (f"trained on all {visits['id'].nunique() - len(demo)} patients "
-                              f"except {len(demo)} demo patients held out for the page, after "
-                              "the landmark cross-validation protocol chose the settings"),
-            "demo_patient_ids": demo,
-            "evaluation": ("patient-level 5-fold cross-validation repeated with different "
-                           "seeds, all patients (see 'evaluation')"),
-        },
-        "seed": seed, "settings": SETTINGS, "training_time_s": elapsed,
-        **_previous_selection(models_dir),
-        "custom_objects_module": "medcore.networks.recurrent",
+        "model_details": {
+            "summary": ("Three GRUs (a seed ensemble in one model) over a PBC patient's visits "
+                        "(labs, times) -> survival over the next 10 years after the last visit "
+                        "seen (discrete-time hazards, half-year grid, mean of the members' "
+                        "curves)."),
+            "seed": seed, "training_time_s": elapsed, "architecture": SETTINGS,
+            "custom_objects_module": "medcore.networks.recurrent"},
+        "intended_use": {
+            "primary_uses": ("Research and teaching: how the prognosis of primary biliary "
+                             "cholangitis changes with each follow-up visit, next to a landmark "
+                             "Cox model."),
+            "out_of_scope_uses": ("Clinical decisions, transplant listing, patients outside the "
+                                  "1974-84 Mayo trial population, or treatments other than "
+                                  "D-penicillamine/placebo.")},
+        "factors": {"population": registry.spec(NAME).population},
+        "metrics": CARD_METRICS,
+        "evaluation_data": {"description": ("patient-level 5-fold cross-validation repeated with "
+                                            "different seeds, all patients (see 'evaluation')")},
+        "training_data": {
+            "description": (f"trained on all {visits['id'].nunique() - len(demo)} patients "
+                            f"except {len(demo)} demo patients held out for the page, after the "
+                            "landmark cross-validation protocol chose the settings"),
+            "details": {**DATA_CARD, **summary(visits)}},
+        "quantitative_analyses": _previous_selection(models_dir),
+        "caveats": RESEARCH_USE_DISCLAIMER,
         "input_contract": {
-            "shape": "(n, T, F) float32, visits in time order, zero rows padded at the end",
+            "description": "(n, T, F) float32, visits in time order, zero rows padded at the end",
+            "output": "P(alive at t years after the last visit used), death = event, liver "
+                      "transplant censors",
             "feature_names": list(FEATURE_NAMES),
-            "mapping": "medcore.models.pbc_rnn.visits_to_arrays(visits_df)",
-            "times": "years_since_first_visit = day/365.25; years_since_previous_visit = gap",
-            "missing_values": ("carried forward within the patient; never measured -> NaN, "
-                               "filled inside the model with the training medians"),
-            "log_features": list(LOG_FEATURES), "sex": "1 = male, 0 = female",
             "training_ranges": training_ranges(train_visits),
-        },
-        "output": {"survival_times_years": EDGES[1:].tolist(),
-                   "meaning": "P(alive at t years after the last visit used), death = event, "
-                              "liver transplant censors"},
-        "published_anchors": ("Murtaugh 1994: Cox on the latest visit; the target is our own "
-                              "landmark Cox (landmark_coxph) on the same folds"),
+            "ranges_rule": "minimum and maximum over the training patients' visits",
+            "details": {
+                "mapping": "medcore.models.pbc_rnn.visits_to_arrays(visits_df)",
+                "times": "years_since_first_visit = day/365.25; years_since_previous_visit = gap",
+                "missing_values": ("carried forward within the patient; never measured -> NaN, "
+                                   "filled inside the model with the training medians"),
+                "log_features": list(LOG_FEATURES), "sex": "1 = male, 0 = female"}},
+        "published_anchors": [{"model": "Cox on the latest visit", "source": "Murtaugh 1994",
+                               "note": "the target is our own landmark Cox (landmark_coxph) on "
+                                       "the same folds"}],
+        "parameters": {"demo_patient_ids": demo, "survival_times_years": EDGES[1:].tolist()},
     }
     return registry.save_model(model, NAME, card, models_dir)
 
 
 def _previous_selection(models_dir) -> dict[str, Any]:
-    """The card's "settings_selection*" fields (``pbc_rnn_selection``), kept on retraining."""
+    """The card's "settings_selection*" analyses (``pbc_rnn_selection``), kept on retraining
+    (none when there is no readable card yet)."""
     try:
-        card = registry.load_card(NAME, models_dir)
-    except Exception:  # no card yet, or unreadable: the selection is simply not recorded
+        analyses = registry.load_card(NAME, models_dir).quantitative_analyses
+    except MedcoreError:
         return {}
-    return {k: v for k, v in card.items() if k.startswith("settings_selection")}
+    return {k: v for k, v in analyses.items() if k.startswith("settings_selection")}
 
 
 def evaluate(*, data=None, models_dir=None, repeats: int = 3, folds: int = 5) -> dict[str, Any]:
@@ -459,14 +566,17 @@ class RNNPredictor:
         self.settings = settings
 
     def fit(self, visits: pd.DataFrame, seed: int = 0) -> "RNNPredictor":
+        from medcore.serving import KerasServing
+
         self.model_ = fit_network(visits, seed=seed, settings=self.settings)
+        self.serving_ = KerasServing(serving_graph(self.model_))
         return self
 
     def predict(self, landmark_set) -> tuple[np.ndarray, np.ndarray]:
         """Risk of death in the window and survival to its end, given alive at the landmark."""
         batch = visits_to_arrays(landmark_set.visits)
         order = pd.Index(batch.ids).get_indexer(landmark_set.ids)
-        grid = predict_grid(self.model_, batch.x)[order]
+        grid = _grid(self.serving_, batch.x)[order]
         elapsed = landmark_set.elapsed
         conditional = (survival_at(EDGES, grid, elapsed + landmark_set.horizon)
                        / survival_at(EDGES, grid, elapsed))

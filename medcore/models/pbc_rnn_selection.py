@@ -3,7 +3,8 @@
 The evaluation (:func:`medcore.models.pbc_rnn.evaluate`) uses fold seeds 0, 1, 2; the selection
 uses seed ``SELECTION_SEED`` (10), so the figures reported by the evaluation were not used to choose
 the settings. Run ``python -m medcore.models.pbc_rnn_selection select``; the table goes to the
-card under ``"settings_selection"`` and :func:`medcore.models.pbc_rnn.train` keeps it on retraining.
+card under ``quantitative_analyses.settings_selection`` and :func:`medcore.models.pbc_rnn.train`
+keeps it on retraining.
 """
 from __future__ import annotations
 
@@ -100,7 +101,9 @@ def select_settings(*, data=None, visits: pd.DataFrame | None = None,
                  "table": table, "ranking_by_c_index": list(table),
                  "chosen": _apply_rule(table, candidates)}
     if write_card:
-        registry.update_card(NAME, models_dir, **{card_field: selection})
+        analyses = registry.load_card(NAME, models_dir).quantitative_analyses
+        registry.update_card(NAME, models_dir,
+                             quantitative_analyses={**analyses, card_field: selection})
     return selection
 
 

@@ -8,11 +8,11 @@ member logit on the validation split; folds it into one saved model; and picks t
 same run.
 
 The saved model takes raw ``uint8``-range pixels ``(n, 28, 28, 1)`` and returns the calibrated
-P(pneumonia) ``(n, 1)``; :func:`predict` also returns the per-member spread.
+P(pneumonia) ``(n, 1)``; its serving graph (:func:`serving_graph`) also names each member's
+calibrated probability, from which :func:`predict` reports the ensemble's spread.
 """
 from __future__ import annotations
 
-import functools
 import os
 import time
 from dataclasses import dataclass
@@ -20,12 +20,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from medcore import RESEARCH_USE_DISCLAIMER, metrics, registry
+from medcore.cards import CLASSIFIER_MEASURES, ModelCard
 from medcore.datasets.pneumoniamnist import CLASS_NAMES, SOURCE, load_pneumoniamnist
+from medcore.errors import DataValidationError
+from medcore.serving import ServingModel
 
 NAME = "pneumonia_cnn"
 INPUT_SHAPE: tuple[int, int, int] = (28, 28, 1)
+#: Images have pixels, not named features.
+FEATURE_NAMES: tuple[str, ...] = ()
 NUM_MEMBERS = 4
 FILTERS = (16, 32, 64)
 EPOCHS = 24
@@ -35,7 +41,16 @@ LEARNING_RATE = 2e-3
 THRESHOLD_RULE = ("Youden's J (max sensitivity + specificity - 1) of the calibrated ensemble "
                   "probability on the validation split; prevalence-free, equal weight to both "
                   "error types; ties broken towards the higher threshold")
-#: Published PneumoniaMNIST test figures (MedMNIST v2, Yang et al. 2023, benchmark table).
+#: The card's ``metrics``: what ``evaluate`` reports, its intervals, the ensemble's spread.
+CARD_METRICS = {
+    "measures": list(CLASSIFIER_MEASURES),
+    "intervals": "95% bootstrap intervals on the test split (test.ci95)",
+    "uncertainty": (f"Deep ensemble: {NUM_MEMBERS} members trained from different seeds; the "
+                    "output is the calibrated mean of their logits; each member's calibrated "
+                    "probability and their standard deviation (the spread shown) come from "
+                    "medcore.models.pneumonia_cnn.predict.")}
+#: Published PneumoniaMNIST test figures (MedMNIST v2, Yang et al. 2023, benchmark table), as
+#: ``evaluate`` prints them (the card's ``published_anchors`` hold the same figures).
 PUBLISHED = {
     "source": "MedMNIST v2 (Yang et al., Scientific Data 2023), PneumoniaMNIST test split",
     "ResNet-18 (28)": {"auc": 0.944, "accuracy": 0.854},
@@ -57,52 +72,98 @@ class Prediction:
     spread: np.ndarray
 
 
-def _as_model_input(images: np.ndarray) -> np.ndarray:
-    images = np.asarray(images, dtype=np.float32)
-    if images.ndim == 3:
-        images = images[..., None]
-    if images.shape[1:] != INPUT_SHAPE:
-        raise ValueError(f"Expected images of shape (n, 28, 28, 1) in the uint8 range; got "
-                         f"{images.shape}. Convert a scan with medcore.imaging.to_model_input.")
-    return images
-
-
-@functools.lru_cache(maxsize=4)
-def _with_members(model: Any) -> Any:
-    """``x -> (probability, member probabilities)`` as one traced TensorFlow graph.
-
-    Calling a Keras model eagerly walks its layers in Python (tens of ms for the ensemble); the
-    traced graph answers one image in a few ms. One trace serves any batch size.
-    """
-    import tensorflow as tf
-
-    from medcore.networks.convolutional import member_probability_model
-
-    dual = member_probability_model(model)
-    return tf.function(lambda x: dual(x, training=False), reduce_retracing=True,
-                       input_signature=[tf.TensorSpec((None, *INPUT_SHAPE), tf.float32)])
-
-
-def predict(model: Any, images: np.ndarray) -> Prediction:
-    """Probability and member spread, calling the model directly (no ``model.predict``): one
-    traced graph of the model's own layers, built once per model.
-
-    Parameters
-    ----------
-    model : keras.Model
-        The shipped ensemble (``registry.load_model("pneumonia_cnn")``).
-    images : ndarray, shape (n, 28, 28, 1) or (n, 28, 28)
-        Raw pixels in 0..255.
+def model_input(source: Any) -> np.ndarray:
+    """The model input ``(n, 28, 28, 1)`` float32 in 0..255 from a :class:`~medcore.imaging.Scan`
+    (through :func:`medcore.imaging.to_model_input`) or from images ``(n, 28, 28[, 1])``.
 
     Raises
     ------
-    ValueError
+    DataValidationError
+        Images of another shape.
+    InvalidUploadError
+        A scan that cannot be made into a model input.
+    """
+    from medcore.imaging import Scan, to_model_input
+
+    if isinstance(source, Scan):
+        return to_model_input(source)
+    images = np.asarray(source, dtype=np.float32)
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.shape[1:] != INPUT_SHAPE:
+        raise DataValidationError(
+            f"Expected images of shape (n, 28, 28, 1) in the uint8 range; got {images.shape}. "
+            "Convert a scan with medcore.imaging.to_model_input.")
+    return images
+
+
+def serving_graph(model: Any) -> Any:
+    """The ensemble with named outputs: ``{"probability": (n, 1), "member_probabilities":
+    (n, members)}`` (each member's calibrated probability, from the layer ``calibration``)."""
+    import keras
+
+    from medcore.networks.convolutional import member_probability_model
+
+    probability, members = member_probability_model(model).outputs
+    return keras.Model(model.inputs, {"probability": probability,
+                                      "member_probabilities": members}, name=f"{NAME}_serving")
+
+
+def predict(model: ServingModel, inputs: Any) -> Prediction:
+    """Probability and member spread of each image.
+
+    Parameters
+    ----------
+    model : ServingModel
+        ``registry.serving_model("pneumonia_cnn")``, called as ``model(x)`` only.
+    inputs : Scan or ndarray, shape (n, 28, 28, 1) or (n, 28, 28)
+        Raw pixels in 0..255 (see :func:`model_input`).
+
+    Raises
+    ------
+    DataValidationError
         Images of another shape.
     """
-    x = _as_model_input(images)
-    probability, members = _with_members(model)(x)
-    members = np.asarray(members, dtype=float)
-    return Prediction(np.asarray(probability, dtype=float)[:, 0], members, members.std(axis=1))
+    outputs = model(model_input(inputs))
+    members = np.asarray(outputs["member_probabilities"], dtype=float)
+    return Prediction(np.asarray(outputs["probability"], dtype=float)[:, 0], members,
+                      members.std(axis=1))
+
+
+def score_records(model: ServingModel, frame: pd.DataFrame,
+                  threshold: float | None = None) -> pd.DataFrame:
+    """One row per image: ``frame`` without its ``image`` column, plus ``P(pneumonia)``,
+    ``ensemble_sd`` and ``call`` at ``threshold`` (default: the card's operating threshold).
+
+    ``frame["image"]`` holds a :class:`~medcore.imaging.Scan` or a 28 x 28 array per row.
+
+    Raises
+    ------
+    DataValidationError
+        No ``image`` column, or an image of another shape.
+    """
+    if "image" not in frame.columns:
+        raise DataValidationError(f"The table has the columns {list(frame.columns)}; expected an "
+                                  "'image' column holding one scan or 28 x 28 image per row.")
+    if threshold is None:
+        threshold = model.card.threshold.value
+    from medcore.imaging import Scan
+
+    x = np.concatenate([model_input(image if isinstance(image, Scan) else np.asarray(image)[None])
+                        for image in frame["image"]]) if len(frame) \
+        else np.empty((0, *INPUT_SHAPE), np.float32)
+    prediction = predict(model, x)
+    scored = frame.drop(columns="image").reset_index(drop=True)
+    scored["P(pneumonia)"] = prediction.probability
+    scored["ensemble_sd"] = prediction.spread
+    scored["call"] = np.where(prediction.probability >= threshold, "pneumonia", "normal")
+    return scored
+
+
+def explained_model(model: Any, card: ModelCard, target: str) -> Any:
+    """The Keras model explained: the ensemble itself (one output, the calibrated
+    P(pneumonia)); ``target`` is ``"probability"``, the only one."""
+    return model
 
 
 def test_inputs(data: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -202,8 +263,17 @@ def fit_platt(logits: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     return float(np.exp(result.x[0])), float(result.x[1])
 
 
+def published_anchors() -> list[dict[str, Any]]:
+    """:data:`PUBLISHED` as the card's anchors: one ``{model, metric, value, data, source}``
+    per figure."""
+    figures = {k: v for k, v in PUBLISHED.items() if k != "source"}
+    return [{"model": model, "metric": metric, "value": value,
+             "data": "PneumoniaMNIST test split", "source": PUBLISHED["source"]}
+            for model, values in figures.items() for metric, value in values.items()]
+
+
 def train(*, data: str | os.PathLike | None = None, seed: int = 0,
-          models_dir: Path | None = None) -> dict[str, Any]:
+          models_dir: Path | None = None) -> ModelCard:
     """Train the ensemble on the official splits, calibrate and threshold on val, save.
 
     Returns
@@ -235,53 +305,65 @@ def train(*, data: str | os.PathLike | None = None, seed: int = 0,
     threshold = metrics.youden_threshold(dataset.val.labels, val_p)
     training_time = time.perf_counter() - started
     card = {
-        "summary": (f"Deep ensemble of {NUM_MEMBERS} small convolutional networks (3 blocks of "
-                    "two 3x3 conv + BatchNorm + ReLU, filters "
-                    f"{'/'.join(map(str, FILTERS))}) that estimates the probability of pneumonia "
-                    "on a 28 x 28 frontal chest radiograph (PneumoniaMNIST)."),
-        "intended_use": ("Research and teaching: demonstrating a calibrated image classifier, its "
-                         "uncertainty and Grad-CAM on pediatric frontal chest radiographs "
-                         "(CR/DX) reduced to 28 x 28 pixels, like PneumoniaMNIST."),
-        "not_for": ("Clinical diagnosis or triage of any patient; adults (trained on children "
-                    "aged 1-5 from one centre); CT, MR, ultrasound, lateral films or photographs; "
-                    "telling bacterial from viral pneumonia or any other finding. "
-                    + RESEARCH_USE_DISCLAIMER),
-        "data": {**SOURCE, "file": "pneumoniamnist.npz",
-                 "classes": {str(i): n for i, n in enumerate(CLASS_NAMES)}},
-        "splits": {s: {"n": len(getattr(dataset, s)),
-                       "pneumonia": int(getattr(dataset, s).labels.sum())}
-                   for s in ("train", "val", "test")},
-        "seed": seed,
-        "training_time_s": round(training_time, 1),
-        "training": {
-            "members": NUM_MEMBERS, "epochs_max": EPOCHS, "early_stopping":
-                f"val AUC, patience {PATIENCE}, best weights restored", "batch_size": BATCH_SIZE,
-            "optimizer": f"Adam, cosine decay from {LEARNING_RATE}",
-            "loss": "binary cross-entropy with balanced class weights",
-            "class_weight": class_weight,
-            "augmentation": ("random translation +-8%, rotation +-0.03 turns (~11 degrees), zoom "
-                             "+-10%, contrast +-20%, brightness +-10% of the range; no flips "
-                             "(a mirrored chest film is not a plausible input)"),
-            "per_member": logs, "cores": os.cpu_count(),
-        },
-        "input_contract": ("float or uint8 pixels in 0..255, shape (n, 28, 28, 1), one grey "
-                           "channel, as medcore.imaging.to_model_input returns (Rescaling to "
-                           "[0, 1] is inside the model); output P(pneumonia), shape (n, 1)."),
-        "uncertainty": (f"Deep ensemble: {NUM_MEMBERS} members trained from different seeds; the "
-                        "output is the calibrated mean of their logits; each member's calibrated "
-                        "probability and their standard deviation (the spread shown) come from "
-                        "medcore.models.pneumonia_cnn.predict."),
-        "calibration": {"method": ("Platt scaling of the mean member logit, sigmoid(scale * "
-                                   "logit + offset), fitted on the validation split by log "
-                                   "loss; folded into the saved model (layer 'calibration')"),
-                        "scale": scale, "temperature": 1.0 / scale, "offset": offset},
-        "threshold": threshold,
-        "threshold_rule": THRESHOLD_RULE,
-        "input_reference": input_reference(dataset.train.images),
-        "metrics": {"validation": metrics.classification_report(dataset.val.labels, val_p,
-                                                                 threshold)},
-        "published": PUBLISHED,
-        "custom_objects_module": "medcore.networks.convolutional",
+        "model_details": {
+            "summary": (f"Deep ensemble of {NUM_MEMBERS} small convolutional networks (3 blocks "
+                        "of two 3x3 conv + BatchNorm + ReLU, filters "
+                        f"{'/'.join(map(str, FILTERS))}) that estimates the probability of "
+                        "pneumonia on a 28 x 28 frontal chest radiograph (PneumoniaMNIST)."),
+            "seed": seed, "training_time_s": round(training_time, 1),
+            "architecture": {"members": NUM_MEMBERS},
+            "training": {
+                "members": NUM_MEMBERS, "epochs_max": EPOCHS, "early_stopping":
+                    f"val AUC, patience {PATIENCE}, best weights restored",
+                "batch_size": BATCH_SIZE, "optimizer": f"Adam, cosine decay from {LEARNING_RATE}",
+                "loss": "binary cross-entropy with balanced class weights",
+                "class_weight": class_weight,
+                "augmentation": ("random translation +-8%, rotation +-0.03 turns (~11 degrees), "
+                                 "zoom +-10%, contrast +-20%, brightness +-10% of the range; no "
+                                 "flips (a mirrored chest film is not a plausible input)"),
+                "per_member": logs, "cores": os.cpu_count()},
+            "custom_objects_module": "medcore.networks.convolutional"},
+        "intended_use": {
+            "primary_uses": ("Research and teaching: demonstrating a calibrated image "
+                             "classifier, its uncertainty and Grad-CAM on pediatric frontal chest "
+                             "radiographs (CR/DX) reduced to 28 x 28 pixels, like "
+                             "PneumoniaMNIST."),
+            "out_of_scope_uses": ("Clinical diagnosis or triage of any patient; adults (trained "
+                                  "on children aged 1-5 from one centre); CT, MR, ultrasound, "
+                                  "lateral films or photographs; telling bacterial from viral "
+                                  "pneumonia or any other finding. " + RESEARCH_USE_DISCLAIMER)},
+        "factors": {"population": registry.spec(NAME).population},
+        "metrics": CARD_METRICS,
+        "evaluation_data": {
+            "description": "PneumoniaMNIST (MedMNIST v2) official test split, touched only by "
+                           "evaluate",
+            "details": {"split": {"n": len(dataset.test),
+                                  "pneumonia": int(dataset.test.labels.sum())}}},
+        "training_data": {
+            "description": "PneumoniaMNIST official training split (fitting) and validation "
+                           "split (early stopping, calibration, threshold)",
+            "details": {**SOURCE, "file": "pneumoniamnist.npz",
+                        "classes": {str(i): n for i, n in enumerate(CLASS_NAMES)},
+                        "splits": {s: {"n": len(getattr(dataset, s)),
+                                       "pneumonia": int(getattr(dataset, s).labels.sum())}
+                                   for s in ("train", "val")}}},
+        "quantitative_analyses": {
+            "validation": metrics.classification_report(dataset.val.labels, val_p, threshold)},
+        "caveats": RESEARCH_USE_DISCLAIMER,
+        "input_contract": {
+            "description": ("float or uint8 pixels in 0..255, shape (n, 28, 28, 1), one grey "
+                            "channel, as medcore.imaging.to_model_input returns (Rescaling to "
+                            "[0, 1] is inside the model); output P(pneumonia), shape (n, 1)."),
+            "output": "calibrated P(pneumonia), shape (n, 1)"},
+        "threshold": {"value": threshold, "rule": THRESHOLD_RULE},
+        "published_anchors": published_anchors(),
+        "parameters": {
+            "calibration": {"method": ("Platt scaling of the mean member logit, sigmoid(scale * "
+                                       "logit + offset), fitted on the validation split by log "
+                                       "loss; folded into the saved model (layer "
+                                       "'calibration')"),
+                            "scale": scale, "temperature": 1.0 / scale, "offset": offset},
+            "input_reference": input_reference(dataset.train.images)},
     }
     return registry.save_model(ensemble, NAME, card, models_dir)
 
@@ -313,18 +395,15 @@ def evaluate(*, data: str | os.PathLike | None = None,
     ------
     DataUnavailableError, ModelFileError
     """
-    card = registry.load_card(NAME, models_dir)
-    model = registry.load_model(NAME, models_dir)
+    model = registry.serving_model(NAME, models_dir)
     images, labels = test_inputs(data)
-    x = _as_model_input(images)
-    p = np.concatenate([np.asarray(model(x[i:i + 256], training=False))[:, 0]
-                        for i in range(0, len(x), 256)])
+    p = predict(model, images).probability
     baseline, base_threshold = pixel_logistic_regression(data)
     base_p = baseline.predict_proba(images.reshape(len(images), -1) / 255.0)[:, 1]
     return {
         "model": NAME, "dataset": "PneumoniaMNIST (MedMNIST v2) official test split",
         "n_test": int(len(labels)),
-        "test": _with_intervals(labels, p, float(card["threshold"])),
+        "test": _with_intervals(labels, p, model.card.threshold.value),
         "baselines": {"pixel_logistic_regression": _with_intervals(labels, base_p,
                                                                    base_threshold)},
         "threshold_rule": THRESHOLD_RULE, "published": PUBLISHED,
@@ -337,7 +416,7 @@ INTENDED_MODALITIES: tuple[str, ...] = ("CR", "DX")
 
 def intended_use_warnings(scan: Any, frame: int | None = None, *,
                           model_input: np.ndarray | None = None,
-                          card: dict[str, Any] | None = None) -> list[str]:
+                          reference: dict[str, Any] | None = None) -> list[str]:
     """Plain-language reasons why ``scan`` is outside the model's intended use (empty if none).
 
     Parameters
@@ -346,10 +425,10 @@ def intended_use_warnings(scan: Any, frame: int | None = None, *,
     frame : int, optional
         The frame given to the model (default: the middle one, as ``to_model_input`` does).
     model_input : ndarray, shape (1, 28, 28, 1), optional
-        With ``card``: also warn when its mean grey level or contrast lies outside the 1st-99th
-        percentiles of the training images (``card["input_reference"]``).
-    card : dict, optional
-        The model card.
+        With ``reference``: also warn when its mean grey level or contrast lies outside the
+        1st-99th percentiles of the training images.
+    reference : dict, optional
+        ``card.parameters["input_reference"]``: ``{"mean_grey": [p1, p99], "contrast_sd": ...}``.
     """
     warnings = []
     modality = str(scan.modality or "").upper()
@@ -370,7 +449,6 @@ def intended_use_warnings(scan: Any, frame: int | None = None, *,
         used = scan.n_frames // 2 if frame is None else int(frame)
         warnings.append(f"This is a multi-frame image ({scan.n_frames} frames, e.g. a volume): "
                         f"the model sees one frame only, frame {used + 1} of {scan.n_frames}.")
-    reference = (card or {}).get("input_reference")
     if model_input is not None and reference:
         values = {"mean_grey": float(np.mean(model_input)),
                   "contrast_sd": float(np.std(model_input))}
@@ -388,14 +466,14 @@ def intended_use_warnings(scan: Any, frame: int | None = None, *,
     return warnings
 
 
-def operating_point_sentence(card: dict[str, Any]) -> str:
+def operating_point_sentence(evaluation: dict[str, Any] | None) -> str:
     """"At this threshold the model finds X of 100 pneumonias and wrongly flags Y of 100 normal
-    radiographs", from the test metrics in the card's last evaluation ("" when none)."""
-    test = (card.get("evaluation") or {}).get("test") or {}
+    radiographs", from the test metrics of the card's last ``evaluation`` ("" when none)."""
+    test = (evaluation or {}).get("test") or {}
     if "sensitivity" not in test or "specificity" not in test:
         return ""
     found = round(100 * test["sensitivity"])
     flagged = round(100 * (1 - test["specificity"]))
-    n = card["evaluation"].get("n_test", "the")
+    n = evaluation.get("n_test", "the")
     return (f"At this threshold the model finds {found} of 100 pneumonias and wrongly flags "
             f"{flagged} of 100 normal radiographs (PneumoniaMNIST test set, {n} images).")

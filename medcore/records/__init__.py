@@ -18,7 +18,7 @@ Usage::
     result.valid, result.problems, result.rejected        # good rows, problems, the other rows
     template = template_csv("rotterdam")                  # bytes for st.download_button
     one = validate_values({"age": 56, ...}, "rotterdam")  # one-row DataFrame, same checks
-    warnings = out_of_range(one, card["input_contract"]["training_ranges"])
+    warnings = out_of_range(one, card.input_contract.ranges)    # card = registry.load_card(..)
     data = safe_csv(scored)                               # a download no cell of which is a formula
 
 A file is a CSV (any common encoding and delimiter) or an Excel .xlsx workbook (its first sheet,
@@ -142,7 +142,7 @@ def out_of_range(frame: pd.DataFrame,
     frame : DataFrame
         Validated records (from :func:`load_records` or :func:`validate_values`).
     ranges : mapping of column name -> (low, high) or {"min": low, "max": high, ...}
-        From the model card (e.g. ``card["input_contract"]["training_ranges"]``); columns absent
+        From the model card (e.g. ``card.input_contract.ranges``); columns absent
         from ``frame`` or not numeric there (categories) are skipped, missing values ignored.
     schema : Schema or str, optional
         Names the columns in the warnings; by default ``frame.attrs["schema"]``, else the schema

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from medcore.registry import MODEL_MODULES
+from medcore import registry
 
 DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 
@@ -16,8 +16,8 @@ def test_home_page_lists_pages_and_models():
     at = AppTest.from_file(DASHBOARD, default_timeout=30).run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
-    for name in MODEL_MODULES:
-        assert name in text
+    for spec in registry.specs():
+        assert spec.name in text and spec.title in text
     assert [s.value for s in at.subheader] == ["Upload", "Diagnosis", "Survival", "Explanation"]
 
 

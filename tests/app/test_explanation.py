@@ -78,7 +78,7 @@ def test_pbc_history_from_the_survival_page_is_explained_and_global_view_renders
     visits = pbc_rnn.demo_visits()
     patient = visits[visits["id"] == visits["id"].iloc[0]]
     at = AppTest.from_file(PAGE, default_timeout=240)
-    at.session_state[state.PBC_HISTORY] = patient
+    at.session_state[state.input_key(registry.spec("pbc_rnn"))] = patient
     at.run()
     assert not at.exception, at.exception
     assert "example_pbc_rnn" not in [n.key for n in at.number_input]
@@ -100,7 +100,7 @@ def test_scan_and_wisconsin_patient_from_the_other_pages_are_explained(data_dir)
     features, _ = breast_cancer_fnn.test_inputs()
     at = AppTest.from_file(PAGE, default_timeout=240)
     at.session_state[state.SCAN] = scan_from_array(np.asarray(images[3, :, :, 0], np.uint8))
-    at.session_state[state.WDBC_PATIENT] = features.iloc[[2]].reset_index(drop=True)
+    at.session_state[state.input_key(registry.spec("breast_cancer_fnn"))] = features.iloc[[2]].reset_index(drop=True)
     at.run()
     assert not at.exception, at.exception
     keys = [n.key for n in at.number_input]
@@ -123,7 +123,7 @@ def test_survival_patient_from_the_survival_page_is_explained_on_both_targets():
     patient = pd.DataFrame([{"hormon": 0, "age": 48.0, "meno": 0, "size": ">50", "grade": 2,
                              "nodes": 11, "pgr": 0.0, "er": 0.0}])
     at = AppTest.from_file(PAGE, default_timeout=240)
-    at.session_state[state.SURVIVAL_PATIENT] = patient
+    at.session_state[state.input_key(registry.spec("breast_cancer_deepsurv"))] = patient
     at.run()
     assert not at.exception, at.exception
     assert "example_breast_cancer_deepsurv" not in [n.key for n in at.number_input]

@@ -17,6 +17,8 @@ PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "survival.py")
 
 pytestmark = pytest.mark.skipif(not registry.is_available("pbc_rnn"),
                                 reason="pbc_rnn is not trained yet")
+#: Where the page keeps the chosen history for the Explanation page.
+HISTORY = state.input_key(registry.spec("pbc_rnn"))
 
 VISIT = {"age": 50.0, "sex": "f", "trt": 1, "bili": 1.2, "albumin": 3.5, "protime": 10.5,
          "alk.phos": 1200.0, "ast": 100.0, "platelet": 250.0, "chol": 300.0, "ascites": 0,
@@ -54,7 +56,7 @@ def test_example_patient_shows_curves_and_stores_history():
     at = run_page()
     assert not at.exception
     assert chart_keys(at) >= 3
-    assert stored(at, state.PBC_HISTORY)
+    assert stored(at, HISTORY)
     assert any("of 100" in m.value for m in at.markdown)
     at.slider(key="pbc_as_of_visit").set_value(1).run()
     assert not at.exception
@@ -76,7 +78,7 @@ def test_uploaded_visits_out_of_order_name_patient_and_row():
     assert not at.exception
     assert any("patient 4" in shown(e.value) and "Row 4" in shown(e.value) for e in at.error)
     # the last good history (the example patient of the first run) stays in place
-    assert "4" not in set(at.session_state[state.PBC_HISTORY]["id"].astype(str))
+    assert "4" not in set(at.session_state[HISTORY]["id"].astype(str))
 
 
 def test_uploaded_single_visit_patient_gets_a_warning_and_a_curve():

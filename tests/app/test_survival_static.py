@@ -15,6 +15,8 @@ PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "survival.py")
 
 pytestmark = pytest.mark.skipif(not registry.is_available("breast_cancer_deepsurv"),
                                 reason="breast_cancer_deepsurv is not trained yet")
+#: Where the page keeps the patient for the Explanation page.
+PATIENT = state.input_key(registry.spec("breast_cancer_deepsurv"))
 
 GOOD = (b"patient_id,hormon,age,meno,size,grade,nodes,pgr,er\n"
         b"a,0,55,1,20-50,3,4,40,60\nb,1,45,0,<=20,2,1,200,150\n")
@@ -42,7 +44,7 @@ def test_form_gives_a_curve_numbers_and_a_sentence():
     at.number_input(key="rfs_nodes").set_value(10)
     at.button(key="rfs_submit").click()
     _run(at)
-    patient = at.session_state[state.SURVIVAL_PATIENT]
+    patient = at.session_state[PATIENT]
     assert isinstance(patient, pd.DataFrame) and patient["nodes"].iloc[0] == 10
     labels = [m.label for m in at.metric]
     assert [label for label in labels if label.startswith("Recurrence-free at")] == [
@@ -88,5 +90,5 @@ def test_template_row_from_the_upload_page_can_be_picked():
     _run(at)
     at.button(key="rfs_use_record").click()
     _run(at)
-    assert isinstance(at.session_state[state.SURVIVAL_PATIENT], pd.DataFrame)
+    assert isinstance(at.session_state[PATIENT], pd.DataFrame)
     assert any(m.label == "Recurrence-free at 5 years" for m in at.metric)

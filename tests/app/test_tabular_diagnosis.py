@@ -45,7 +45,7 @@ def test_empty_state_shows_form_and_test_statistics():
     assert not at.exception
     assert len([n for n in at.number_input if n.key.startswith("wdbc_")]) == 30
     assert at.number_input(key="wdbc_mean radius").value == pytest.approx(
-        registry.load_card("breast_cancer_fnn")["input_contract"]["training_medians"]["mean radius"])
+        registry.load_card("breast_cancer_fnn").input_contract.medians["mean radius"])
     values = _metrics(at)
     assert "P(malignant)" not in values
     for label in ("Sensitivity", "Specificity", "PPV", "NPV"):
@@ -60,7 +60,7 @@ def test_form_submit_shows_probability_and_stores_patient():
     assert not at.exception
     value = _metrics(at)["P(malignant)"]
     assert value.endswith("%") and 0.0 <= float(value.rstrip("%")) <= 100.0
-    patient = at.session_state[state.WDBC_PATIENT]
+    patient = at.session_state[state.input_key(registry.spec("breast_cancer_fnn"))]
     assert list(patient.columns) == WDBC.feature_names and len(patient) == 1
     assert patient["worst area"].iloc[0] == 6000.0
     assert any("Worst area (px²) = 6000 is above the training range" in shown(w.value)

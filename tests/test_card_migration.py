@@ -1,0 +1,57 @@
+"""The typed cards are the old cards moved, not changed: every figure is still there.
+
+Runs the migration (``tests/card_migration.py``) again on the untyped cards of the last commit
+that had them (read from git) and checks that it gives the shipped cards, that every number and
+every text of the old card is in the new one (but for the few rewritten on purpose), and that the
+``evaluation`` object is the old one exactly (the public ``evaluate --json`` contract).
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+from collections import Counter
+
+import pytest
+
+from medcore import registry
+from medcore.cards import ModelCard
+from tests.card_migration import NAMES, REWRITTEN, migrate, old_card
+
+
+@pytest.fixture(scope="module")
+def old_cards() -> dict:
+    try:
+        return {name: old_card(name) for name in NAMES}
+    except (subprocess.CalledProcessError, FileNotFoundError) as exc:
+        pytest.skip(f"the untyped cards are not in this checkout's git history ({exc})")
+
+
+def _leaves(value, kind):
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item, kind)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item, kind)
+    elif isinstance(value, kind) and not isinstance(value, bool):
+        yield value
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_migration_gives_the_shipped_card(old_cards, name):
+    migrated = ModelCard.from_dict(migrate(name, old_cards[name]), source=name).to_dict()
+    shipped = json.loads(registry.card_path(name).read_text(encoding="utf-8"))
+    assert migrated == shipped
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_figure_and_text_of_the_old_card_is_kept(old_cards, name):
+    old, new = old_cards[name], registry.load_card(name).to_dict()
+    lost = Counter(_leaves(old, (int, float))) - Counter(_leaves(new, (int, float)))
+    assert not lost, f"figures of the old {name} card missing from the new one: {lost}"
+    texts = set(_leaves(new, str))
+    lost_text = [t for t in _leaves(old, str) if t not in texts and t not in REWRITTEN]
+    assert not lost_text, lost_text
+    assert new["evaluation"] == old["evaluation"]
+    assert new["model_details"]["version"] == old["sha256"] == \
+        registry.sha256_of(registry.model_path(name))
