@@ -151,17 +151,20 @@ def _test_performance(card: ModelCard) -> None:
 
     with st.expander(f"How well it did on the GBSG test cohort ({evaluation['n_test']} women)"):
         rows = {"this model": evaluation["test"], **evaluation["baselines"]}
+        first, last = (f"{year:g}" for year in model.BRIER_GRID[[0, -1]])
+        horizon = f"{model.HORIZON_YEARS:g}"
         st.dataframe(pd.DataFrame([
-            {"model": name, "Harrell C": m["c_index"], "Uno C (6 y)": m["uno_c"],
-             "integrated Brier (1-6 y)": m["integrated_brier"],
-             "5-y calibration gap": m["calibration_5y_mean_abs_diff"]}
+            {"model": name, "Harrell C": m["c_index"], f"Uno C ({last} y)": m["uno_c"],
+             f"integrated Brier ({first}-{last} y)": m["integrated_brier"],
+             f"{horizon}-y calibration gap": m["calibration_5y_mean_abs_diff"]}
             for name, m in rows.items()]).round(3), hide_index=True, key="rfs_test_table")
-        st.plotly_chart(calibration_figure(evaluation["test"]["calibration_5y"], horizon=5),
+        groups = evaluation["test"]["calibration_5y"]
+        st.plotly_chart(calibration_figure(groups, horizon=model.HORIZON_YEARS),
                         key="rfs_chart_calibration")
         st.caption("Higher C is better ranking (0.5 = chance); lower Brier and calibration gap "
-                   "are better. Calibration: four groups of predicted risk, observed by "
+                   f"are better. Calibration: {len(groups)} groups of predicted risk, observed by "
                    "Kaplan-Meier with 95% CI. Baselines were fitted on Rotterdam in the same run. "
-                   "Figures from `python -m medcore evaluate breast_cancer_deepsurv --json`.")
+                   f"Figures from `python -m medcore evaluate {NAME} --json`.")
 
 
 def _guarded(func, *args) -> None:

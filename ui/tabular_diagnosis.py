@@ -84,8 +84,9 @@ def _one_patient(spec: ModelSpec, card: ModelCard, threshold: float) -> None:
 def _many_patients(card: ModelCard, threshold: float) -> None:
     st.subheader("Many patients (records CSV)")
     records = st.session_state.get(state.RECORDS, {}).get(WDBC.name)
-    upload = st.file_uploader("Upload a CSV or Excel (.xlsx) file with the 30 Wisconsin columns "
-                              "(or use the one loaded on the Upload page)",
+    upload = st.file_uploader(f"Upload a CSV or Excel (.xlsx) file with the "
+                              f"{len(WDBC.feature_names)} Wisconsin columns (or use the one "
+                              "loaded on the Upload page)",
                               type=["csv", "txt", "tsv", "xlsx", "xls"],
                               key=f"{KEY}_records_upload",
                               max_upload_size=MAX_BYTES // (1024 * 1024))
