@@ -64,6 +64,7 @@ def test_a_time_beyond_the_grid_is_a_clear_error():
         prediction.at(7)
 
 
+@pytest.mark.slow       # trains two Cox networks
 def test_ensemble_save_load_round_trip(tmp_path):
     rng = np.random.default_rng(0)
     x = deepsurv.to_model_array(pd.DataFrame([PATIENT] * 40))

@@ -59,6 +59,7 @@ def test_training_background_comes_from_the_training_split():
     assert all(tuple(r) in train_rows for r in background)
 
 
+@pytest.mark.slow       # fits a network, saves and reloads it
 def test_fit_on_a_tiny_slice_and_round_trip(tmp_path):
     dev = fnn.development_data()
     x, y = dev.x_train[:80], dev.y_train[:80]

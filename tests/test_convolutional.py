@@ -36,6 +36,7 @@ def test_build_cnn_rejects_bad_arguments(kwargs, message):
         build_cnn(kwargs.pop("input_shape"), **kwargs)
 
 
+@pytest.mark.slow       # compiles and fits a CNN
 def test_tiny_network_trains_one_step():
     model = _tiny()
     model.compile(optimizer=keras.optimizers.Adam(1e-2),

@@ -13,6 +13,10 @@ def _need(name):
         pytest.skip(f"{name} is not shipped yet (python -m medcore train {name})")
 
 
+#: Slow: SHAP explainers on the shipped models.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def models():
     pytest.importorskip("keras")

@@ -51,6 +51,7 @@ def test_visits_by_features_with_padding_at_zero():
     assert "Of the 3 visits" in text and "percentage points" in text
 
 
+@pytest.mark.slow       # expected gradients over many visit histories
 def test_global_explanation_and_errors():
     model = select_output(_gru(), 0)
     explainer = SequenceExplainer(model, feature_names=NAMES, nsamples=50).fit(_sequences(20))

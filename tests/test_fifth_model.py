@@ -51,6 +51,7 @@ def test_the_home_page_lists_it(toy):
     assert "(`pbc_rnn`): not built yet" in text
 
 
+@pytest.mark.slow       # builds a SHAP explainer
 def test_the_explanation_page_offers_and_explains_it(toy):
     at = AppTest.from_file(str(ROOT / "pages" / "explanation.py"), default_timeout=240).run()
     assert not at.exception, at.exception

@@ -92,6 +92,7 @@ def test_ensemble_output_is_the_mean_of_its_members():
     np.testing.assert_allclose(model(x).numpy(), model(padded).numpy(), atol=1e-6)
 
 
+@pytest.mark.slow       # trains three GRUs
 def test_ensemble_trains_every_member(tmp_path):
     model = tiny(members=2)
     trainer = hazard_model(model)

@@ -23,6 +23,7 @@ def _text(at: AppTest) -> str:
 
 
 @needs_model
+@pytest.mark.slow       # the page's other tab (breast aspirate) loads its TensorFlow model
 def test_without_a_scan_it_says_where_to_upload_one():
     at = AppTest.from_file(PAGE, default_timeout=60).run()
     assert not at.exception

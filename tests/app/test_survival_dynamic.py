@@ -15,8 +15,11 @@ from tests.app.shown import shown
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "survival.py")
 
-pytestmark = pytest.mark.skipif(not registry.is_available("pbc_rnn"),
-                                reason="pbc_rnn is not trained yet")
+#: Slow: every render of this page loads shipped TensorFlow models (until they are served
+#: without TensorFlow) (both tabs: DeepSurv and the RNN).
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not registry.is_available("pbc_rnn"),
+                                 reason="pbc_rnn is not trained yet")]
 #: Where the page keeps the chosen history for the Explanation page.
 HISTORY = state.input_key(registry.spec("pbc_rnn"))
 

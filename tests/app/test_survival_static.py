@@ -13,8 +13,11 @@ from ui import state
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "survival.py")
 
-pytestmark = pytest.mark.skipif(not registry.is_available("breast_cancer_deepsurv"),
-                                reason="breast_cancer_deepsurv is not trained yet")
+#: Slow: every render of this page loads shipped TensorFlow models (until they are served
+#: without TensorFlow) (both tabs: DeepSurv and the RNN).
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not registry.is_available("breast_cancer_deepsurv"),
+                                 reason="breast_cancer_deepsurv is not trained yet")]
 #: Where the page keeps the patient for the Explanation page.
 PATIENT = state.input_key(registry.spec("breast_cancer_deepsurv"))
 

@@ -14,8 +14,11 @@ from tests.app.shown import shown
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "diagnosis.py")
 
-pytestmark = pytest.mark.skipif(not registry.is_available("breast_cancer_fnn"),
-                                reason="breast_cancer_fnn is not trained and shipped")
+#: Slow: every render of this page loads shipped TensorFlow models (until they are served
+#: without TensorFlow) and computes the test-split figures.
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not registry.is_available("breast_cancer_fnn"),
+                                 reason="breast_cancer_fnn is not trained and shipped")]
 
 
 def _wdbc_csv(n: int = 8) -> pd.DataFrame:
