@@ -95,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="latency and throughput figures")
     common(bench)
-    bench.add_argument("--only", nargs="*", default=None,
+    from medcore.benchmarks import GROUPS
+
+    bench.add_argument("--only", nargs="*", default=None, choices=GROUPS,
                        help="benchmark groups to run (default: all)")
     bench.set_defaults(func=_cmd_bench)
     return parser
