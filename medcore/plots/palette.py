@@ -1,9 +1,10 @@
 """One palette for the whole dashboard: colour says which way a patient's outlook moves.
 
-DESIGN's clinical-language rule: one colour always means "towards the worse outcome" (more risk,
-less survival, more likely disease), the other "towards the better", whatever the quantity on the
-axis. A chart never uses red/blue for "output up/down": an attribution that raises a survival
-probability is drawn in :data:`BETTER`, one that raises a probability of disease in :data:`WORSE`.
+The clinical-language rule of ../shared/DESIGN.md: one colour always means "towards the worse
+outcome" (more risk, less survival, more likely disease), the other "towards the better",
+whatever the quantity on the axis. A chart never uses red/blue for "output up/down": an
+attribution that raises a survival probability is drawn in :data:`BETTER`, one that raises a
+probability of disease in :data:`WORSE`.
 
 Colours are from the Okabe-Ito set (distinguishable with the common colour-vision deficiencies).
 """

@@ -328,7 +328,8 @@ def _summary(frame: pd.DataFrame) -> dict[str, float]:
 
 
 def report(result: CrossValidation, *, model: str, dataset: str, n_test: int) -> dict[str, Any]:
-    """Evaluation JSON in the DESIGN shape, with per-landmark tables for every predictor."""
+    """Evaluation JSON in the shape ``python -m medcore evaluate --json`` prints (model, dataset,
+    n_test, test, baselines), with per-landmark tables for every predictor."""
     results = result.scores
     def per_landmark(frame):
         table = frame.groupby("landmark").agg(
