@@ -3,7 +3,7 @@
 The wheel holds the ``medcore`` library and the shipped models. The models stay in one place in
 the repository, ``assets/models/`` at its root; the wheel carries them as ``medcore/assets/models``
 (``package_dir`` maps that package to the root folder), where :data:`medcore.registry.MODELS_DIR`
-finds them once installed. Nothing else goes in: not ``tests/``, ``ui/``, ``pages/``, ``bench/``
+finds them once installed. Nothing else goes in: not ``tests/``, ``ui/``, ``app_pages/``, ``bench/``
 or ``dashboard.py`` (the dashboard runs from a checkout).
 """
 from setuptools import find_packages, setup

@@ -53,7 +53,7 @@ def test_the_home_page_lists_it(toy):
 
 @pytest.mark.slow       # builds a SHAP explainer
 def test_the_explanation_page_offers_and_explains_it(toy):
-    at = AppTest.from_file(str(ROOT / "pages" / "explanation.py"), default_timeout=240).run()
+    at = AppTest.from_file(str(ROOT / "app_pages" / "explanation.py"), default_timeout=240).run()
     assert not at.exception, at.exception
     assert "Toy markers (FNN)" in [t.label for t in at.tabs]
     assert "example_toy_fnn" in [n.key for n in at.number_input]

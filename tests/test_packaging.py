@@ -59,7 +59,7 @@ def test_wheel_holds_the_library_and_every_shipped_model_only(wheel):
     modules = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "medcore").rglob("*.py"))
     assert sorted(n for n in names if n.endswith(".py")) == modules
     tops = {n.split("/", 1)[0] for n in names}
-    assert tops == {"medcore", "medcore-0.1.0.dist-info"}, tops   # no tests, ui, pages, bench
+    assert tops == {"medcore", "medcore-0.1.0.dist-info"}, tops   # no tests, ui, app_pages, bench
     entry_points = wheel.read("medcore-0.1.0.dist-info/entry_points.txt").decode()
     assert "medcore = medcore.__main__:main" in entry_points
 

@@ -4,7 +4,7 @@ The scan comes from the Upload page (``st.session_state[ui.state.SCAN]``) or a s
 shows it beside the 28 x 28 input the network sees (and which window made it, see
 ``medcore.imaging.model_window``), the calibrated probability with the ensemble's spread, the
 operating threshold and what it means on the test set, and a Grad-CAM map. The research-use
-disclaimer is the page's own (``pages/diagnosis.py``). TensorFlow is imported only when the model
+disclaimer is the page's own (``app_pages/diagnosis.py``). TensorFlow is imported only when the model
 is first needed.
 """
 from __future__ import annotations

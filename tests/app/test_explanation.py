@@ -11,7 +11,7 @@ from medcore import registry
 from ui import state
 from tests.app.shown import shown
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "explanation.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "explanation.py")
 #: Slow: every tab loads a shipped TensorFlow model and builds its SHAP explainer.
 pytestmark = pytest.mark.slow
 MODELS = ("breast_cancer_fnn", "breast_cancer_deepsurv", "pneumonia_cnn", "pbc_rnn")

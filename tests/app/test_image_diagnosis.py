@@ -1,4 +1,4 @@
-"""AppTest of the Diagnosis page's image half (pages/diagnosis.py, first tab)."""
+"""AppTest of the Diagnosis page's image half (app_pages/diagnosis.py, first tab)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +10,7 @@ from medcore import RESEARCH_USE_DISCLAIMER, registry, samples
 from ui import state
 from tests.app.shown import shown
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "diagnosis.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "diagnosis.py")
 
 needs_model = pytest.mark.skipif(not registry.is_available("pneumonia_cnn"),
                                  reason="pneumonia_cnn is not trained and shipped")

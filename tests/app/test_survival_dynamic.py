@@ -13,7 +13,7 @@ from ui import state
 from ui.survival_dynamic import UPLOADED
 from tests.app.shown import shown
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "survival.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "survival.py")
 
 #: Slow: every render of this page loads shipped TensorFlow models (until they are served
 #: without TensorFlow) (both tabs: DeepSurv and the RNN).

@@ -11,7 +11,7 @@ from medcore import registry
 from medcore.records import template_csv
 from ui import state
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "survival.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "survival.py")
 
 #: Slow: every render of this page loads shipped TensorFlow models (until they are served
 #: without TensorFlow) (both tabs: DeepSurv and the RNN).

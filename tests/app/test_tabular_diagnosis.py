@@ -1,4 +1,4 @@
-"""AppTest of the Diagnosis page's tabular half (pages/diagnosis.py, second tab)."""
+"""AppTest of the Diagnosis page's tabular half (app_pages/diagnosis.py, second tab)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,7 +12,7 @@ from medcore.schemas import WDBC
 from ui import state
 from tests.app.shown import shown
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "diagnosis.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "diagnosis.py")
 
 #: Slow: every render of this page loads shipped TensorFlow models (until they are served
 #: without TensorFlow) and computes the test-split figures.

@@ -18,7 +18,7 @@ from tests.test_imaging_series import zipped
 from tests.test_upload_corpus_records import MESSY, csv_rows, rotterdam, with_cell, xlsx
 from ui import state
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "upload.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "upload.py")
 CT = Path(get_testdata_file("CT_small.dcm")).read_bytes()
 
 

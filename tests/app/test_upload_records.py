@@ -1,7 +1,7 @@
 """AppTest of the Upload page's records half (ui.records_upload.render).
 
 Good CSV -> table + summary and the records in session state; bad CSV -> st.error, no exception,
-the earlier records stay. Runs ``pages/upload.py`` too once that page calls the records half.
+the earlier records stay. Runs ``app_pages/upload.py`` too once that page calls the records half.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from medcore.records import template_csv
 from ui import state
 from tests.app.shown import shown
 
-PAGE = Path(__file__).resolve().parents[2] / "pages" / "upload.py"
+PAGE = Path(__file__).resolve().parents[2] / "app_pages" / "upload.py"
 
 
 def _records_app() -> AppTest:
@@ -29,7 +29,7 @@ def _records_app() -> AppTest:
 
 def _page_app() -> AppTest:
     if "records_upload" not in PAGE.read_text():
-        pytest.skip("pages/upload.py does not call ui.records_upload.render() yet")
+        pytest.skip("app_pages/upload.py does not call ui.records_upload.render() yet")
     return AppTest.from_file(str(PAGE), default_timeout=60)
 
 

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from tests.app.shown import shown
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "pages/upload.py")
+PAGE = str(ROOT / "app_pages/upload.py")
 
 
 def page() -> AppTest:

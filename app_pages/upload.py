@@ -8,6 +8,9 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import records_upload, scan_upload
+from ui.auth import require_sign_in
+
+require_sign_in()  # first: a page opened by its URL shows nothing before sign-in
 
 st.title("Upload")
 st.caption("Scans and patient records in; clear errors out. Nothing is written to disk.")
