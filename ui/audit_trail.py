@@ -9,7 +9,9 @@ The inputs' fingerprints that make "distinct" stay in this session's memory; the
 written anywhere. Page modules call one function per event, in one line:
 
 - :func:`upload_checked` (Upload: a scan or records file accepted or refused),
-- :func:`prediction_shown` (any page showing a model's output),
+- :func:`note_source` (where an input kept in session state for other pages came from),
+- :func:`prediction_shown` (any page showing a model's output; :func:`source_of` names the source
+  of an input another page kept),
 - :func:`report_downloaded` (a report's download button, ``on_click``; issue 16),
 - :func:`signed_in` / :func:`signed_out` (``ui.auth``).
 
@@ -39,6 +41,7 @@ SIGN_IN_WINDOW_S = 300
 _SESSION = "_audit_session"
 _RECORDED = "_audit_recorded"
 _SIGN_IN_CHECKED = "_audit_sign_in_checked"
+_SOURCES = "_audit_sources"
 _LOGGER = logging.getLogger("medcore.audit")
 
 
@@ -101,6 +104,24 @@ def record_once(event: str, key: tuple[Any, ...], **fields: Any) -> None:
         return
     if record(event, **fields):
         done.add(fingerprint)
+
+
+def note_source(state_key: str, source: str) -> None:
+    """Remember where the input kept under ``st.session_state[state_key]`` came from (one of
+    :data:`medcore.audit.SOURCES`), for the pages that show predictions on it later."""
+    st.session_state.setdefault(_SOURCES, {})[state_key] = source
+
+
+def source_of(state_key: str) -> str | None:
+    """The source noted for ``st.session_state[state_key]`` (None if none was noted)."""
+    return st.session_state.get(_SOURCES, {}).get(state_key)
+
+
+def source_of_input(state_key: str, shown: Any) -> str | None:
+    """Where ``shown`` came from: the source noted for the input kept under ``state_key`` when
+    ``shown`` is that input, else ``"sample"`` (a data-set example the page offered instead)."""
+    kept = st.session_state.get(state_key)
+    return source_of(state_key) if shown is not None and shown is kept else "sample"
 
 
 def prediction_shown(model: str, page: str, source: str, *inputs: Any) -> None:

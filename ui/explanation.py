@@ -15,7 +15,7 @@ import streamlit as st
 
 from medcore.errors import MedcoreError
 from medcore.registry import ModelSpec
-from ui import common, state
+from ui import audit_trail, common, state
 
 GLOBAL_SAMPLE = 100
 #: Test images the CNN calls pneumonia, for the page's mean |SHAP| map and deletion curves.
@@ -119,6 +119,9 @@ def _section(spec: ModelSpec) -> None:
                           key=f"target_{name}")
     with st.spinner("Explaining..."):
         explanation = _explain(name, target, np.ascontiguousarray(x, dtype=np.float32))
+    key = state.input_key(spec)
+    audit_trail.prediction_shown(name, "Explanation",
+                                 audit_trail.source_of_input(key, st.session_state.get(key)), x)
     kind = spec.kind.input_kind
     if kind == "tabular":
         _tabular(explanation)

@@ -4,8 +4,8 @@ The scan comes from the Upload page (``st.session_state[ui.state.SCAN]``) or a s
 shows it beside the 28 x 28 input the network sees (and which window made it, see
 ``medcore.imaging.model_window``), the calibrated probability with the ensemble's spread, the
 operating threshold and what it means on the test set, and a Grad-CAM map. The research-use
-disclaimer is the page's own (``app_pages/diagnosis.py``). TensorFlow is imported only when the model
-is first needed.
+disclaimer is the page's own (``app_pages/diagnosis.py``). TensorFlow is imported only when the
+model is first needed.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from medcore.models import pneumonia_cnn
 from medcore.plots.images import scan_figure
 from medcore.registry import ModelSpec
 from medcore.safe_text import escape_markdown
-from ui import common, scan_view, state
+from ui import audit_trail, common, scan_view, state
 
 UPLOADED = "__uploaded__"
 
@@ -142,5 +142,7 @@ def render(spec: ModelSpec) -> None:
         common.show_error(exc)
         return
     _show_result(prediction, card, scan)
+    source = audit_trail.source_of_input(state.SCAN, scan)
+    audit_trail.prediction_shown(MODEL, "Diagnosis", source, x)
     _show_images(scan, frame, x, cam, window)
     common.model_card_expander(name)

@@ -21,7 +21,7 @@ from medcore.records import (MAX_BYTES, RecordsResult, check_file_size, out_of_r
                              template_csv)
 from medcore.safe_text import escape_markdown, markdown_message
 from medcore.schemas import SCHEMAS, Schema
-from ui import state
+from ui import audit_trail, state
 from ui.common import show_error, show_warning, upload_table
 
 #: Private session key: (file id, schema, sheet) of the partly bad upload the user chose to
@@ -142,6 +142,7 @@ def _partly_bad(result: RecordsResult, upload, schema: Schema, sheet: str | None
                  f"(leave out {bad})", key="records_continue", type="primary"):
         _keep(result.valid, upload.name, kept, schema)
         st.session_state[_ACCEPTED] = signature
+        audit_trail.upload_checked("Upload", "uploaded-records", True, upload.file_id)
         st.rerun()
     if schema.name in kept:
         st.caption("Below: the last good records for this schema, still in use.")
@@ -172,15 +173,18 @@ def _upload(upload, schema: Schema, kept: dict) -> None:
         with st.spinner("Checking the records..."):
             result = _read(data, schema.name, sheet)
     except MedcoreError as exc:
+        audit_trail.upload_checked("Upload", "uploaded-records", False, upload.file_id)
         show_error(exc)
         if schema.name in kept:
             st.caption("Below: the last good records for this schema, still in use.")
         return
     if result.ok:
+        audit_trail.upload_checked("Upload", "uploaded-records", True, upload.file_id)
         _keep(result.valid, upload.name, kept, schema)
     elif len(result.valid):
         _partly_bad(result, upload, schema, sheet, kept)
     else:
+        audit_trail.upload_checked("Upload", "uploaded-records", False, upload.file_id)
         show_error(result.error())
         if schema.name in kept:
             st.caption("Below: the last good records for this schema, still in use.")

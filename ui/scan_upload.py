@@ -17,7 +17,7 @@ import streamlit as st
 from medcore.errors import MedcoreError
 from medcore.imaging import MAX_UPLOAD_BYTES
 from medcore.safe_text import escape_markdown
-from ui import common, scan_view, state
+from ui import audit_trail, common, scan_view, state
 
 UPLOAD = "Upload files"
 SAMPLE = "Try a sample"
@@ -51,8 +51,10 @@ def decode_upload(files):
             loaded = load_series(files, max_bytes=MAX_UPLOAD_BYTES)
     except MedcoreError as error:
         st.session_state[_DECODED] = (signature, error)
+        audit_trail.upload_checked("Upload", "uploaded-scan", False, signature)
         raise
     st.session_state[_DECODED] = (signature, loaded)
+    audit_trail.upload_checked("Upload", "uploaded-scan", True, signature)
     return loaded
 
 
@@ -120,6 +122,7 @@ def upload_section() -> None:
     left_out = {s.name for s in loaded.skipped} | set(loaded.ignored)
     used = [f.name for f in files if f.name not in left_out]     # a zip counts as one
     store(series[chosen], used[0] if len(used) == 1 else f"{len(used)} files")
+    audit_trail.note_source(state.SCAN, "uploaded-scan")
 
 
 def sample_section() -> None:
@@ -135,6 +138,7 @@ def sample_section() -> None:
         return
     try:
         store(sample_scan(name), name)
+        audit_trail.note_source(state.SCAN, "sample")
     except MedcoreError as error:
         common.show_error(error)
 

@@ -18,7 +18,7 @@ from medcore.models import pbc_rnn
 from medcore.plots import sequences as plots
 from medcore.registry import ModelSpec
 from medcore.schemas import PBC_VISITS
-from ui import common, state
+from ui import audit_trail, common, state
 
 MODEL = pbc_rnn.NAME
 EXAMPLE = "Example patient (held out of training)"
@@ -127,6 +127,9 @@ def render(spec: ModelSpec) -> None:
         common.show_error(exc)
         return
     st.session_state[state.input_key(spec)] = history
+    source = "sample" if st.session_state.get("pbc_source") == EXAMPLE else "uploaded-records"
+    audit_trail.note_source(state.input_key(spec), source)
+    audit_trail.prediction_shown(MODEL, "Survival", source, history)
 
     n_visits = len(days)
     if n_visits > 1:

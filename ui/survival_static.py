@@ -13,7 +13,7 @@ from medcore.models import breast_cancer_deepsurv as model
 from medcore.records import MAX_BYTES, check_file_size, safe_csv
 from medcore.registry import ModelSpec
 from medcore.schemas import ROTTERDAM
-from ui import common, forms, state
+from ui import audit_trail, common, forms, state
 
 NAME = model.NAME
 YEARS = (1.0, 3.0, 5.0)
@@ -55,6 +55,7 @@ def _choose_patient(spec: ModelSpec, card: ModelCard) -> None:
                                    key_prefix="rfs", submit_label="Predict survival")
         if values is not None:
             st.session_state[state.input_key(spec)] = pd.DataFrame([values])
+            audit_trail.note_source(state.input_key(spec), "form")
         return
     labels = records.get("patient_id", pd.Series(range(1, len(records) + 1))).astype(str)
     row = st.selectbox("Record", range(len(records)), format_func=lambda i: labels.iloc[i],
@@ -67,6 +68,7 @@ def _choose_patient(spec: ModelSpec, card: ModelCard) -> None:
         for warning in out_of_range(patient, ranges):
             common.show_warning(warning)
         st.session_state[state.input_key(spec)] = patient
+        audit_trail.note_source(state.input_key(spec), "uploaded-records")
 
 
 def _show_patient(served, patient: pd.DataFrame) -> None:
@@ -123,8 +125,13 @@ def _score_csv(served) -> None:
                                    "(template on the Upload page). Nothing is stored.")
     records = None
     if upload is not None:
-        check_file_size(upload.size)                  # before the bytes are copied or hashed
-        records = _read_records(upload.getvalue())
+        try:
+            check_file_size(upload.size)              # before the bytes are copied or hashed
+            records = _read_records(upload.getvalue())
+        except MedcoreError:
+            audit_trail.upload_checked("Survival", "uploaded-records", False, upload.file_id)
+            raise
+        audit_trail.upload_checked("Survival", "uploaded-records", True, upload.file_id)
     elif st.session_state.get(state.RECORDS, {}).get(ROTTERDAM.name) is not None:
         records = st.session_state[state.RECORDS][ROTTERDAM.name]
         st.caption(f"Using the {len(records)} records uploaded on the Upload page.")
@@ -137,9 +144,11 @@ def _score_csv(served) -> None:
     scored = model.score_records(served, records)
     common.upload_table(scored, hide_index=True, key="rfs_scored_table",
                         column_config=ROTTERDAM.display_labels)     # clinical titles on screen
+    audit_trail.prediction_shown(NAME, "Survival", "uploaded-records", records)
     st.download_button("Download the scores (CSV)", data=safe_csv(scored),  # no cell a formula
                        file_name="recurrence_free_survival.csv", mime="text/csv",
-                       key="rfs_scored_download")
+                       key="rfs_scored_download", on_click=audit_trail.report_downloaded,
+                       args=(NAME, "Survival", "uploaded-records"))
 
 
 def _test_performance(card: ModelCard) -> None:
@@ -181,6 +190,8 @@ def _patient_sections(spec: ModelSpec, served) -> None:
         st.info("Enter the patient's values and press **Predict survival**.")
         return
     _show_patient(served, patient)
+    audit_trail.prediction_shown(NAME, "Survival", audit_trail.source_of(state.input_key(spec)),
+                                 patient)
     st.subheader("With and without hormone therapy")
     _show_hormone_therapy(served, patient)
 

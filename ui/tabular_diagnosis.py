@@ -20,7 +20,7 @@ from medcore.records import MAX_BYTES, check_file_size, load_records, out_of_ran
 from medcore.registry import ModelSpec
 from medcore.safe_text import markdown_message
 from medcore.schemas import WDBC
-from ui import common, forms, state
+from ui import audit_trail, common, forms, state
 
 NAME = fnn.NAME
 KEY = "wdbc"
@@ -61,6 +61,7 @@ def _one_patient(spec: ModelSpec, card: ModelCard, threshold: float) -> None:
                                key_prefix=KEY, submit_label="Estimate P(malignant)")
     if values is not None:
         st.session_state[state.input_key(spec)] = pd.DataFrame([values])[WDBC.feature_names]
+        audit_trail.note_source(state.input_key(spec), "form")
     patient = st.session_state.get(state.input_key(spec))
     if patient is None:
         st.info("Enter the measurements and press **Estimate P(malignant)**.")
@@ -75,6 +76,7 @@ def _one_patient(spec: ModelSpec, card: ModelCard, threshold: float) -> None:
     left, right = st.columns(2)
     left.metric("P(malignant)", f"{probability:.1%}")
     right.metric(f"Call at threshold {threshold:.2f}", call)
+    audit_trail.prediction_shown(NAME, "Diagnosis", "form", patient)
     st.markdown(_meaning(threshold, card.sha256))
     st.caption("The patient is kept for the Explanation page, which shows which measurements "
                "drove this probability.")
@@ -95,10 +97,12 @@ def _many_patients(card: ModelCard, threshold: float) -> None:
             check_file_size(upload.size)              # before the bytes are copied or hashed
             records = _records_from_bytes(upload.getvalue())
         except MedcoreError as exc:
+            audit_trail.upload_checked("Diagnosis", "uploaded-records", False, upload.file_id)
             common.show_error(exc)
             if records is not None:
                 st.caption("Below: the records last loaded without errors.")
         else:
+            audit_trail.upload_checked("Diagnosis", "uploaded-records", True, upload.file_id)
             st.session_state.setdefault(state.RECORDS, {})[WDBC.name] = records
     if records is None:
         st.info("No breast-aspirate records loaded: upload a CSV here or on the Upload page.")
@@ -121,9 +125,12 @@ def _many_patients(card: ModelCard, threshold: float) -> None:
         **WDBC.display_labels,                          # clinical titles; the CSV keeps names
         "P(malignant)": st.column_config.ProgressColumn(
             "P(malignant)", min_value=0.0, max_value=1.0, format="percent")})
+    audit_trail.prediction_shown(NAME, "Diagnosis", "uploaded-records", records)
     st.download_button("Download the scored records (CSV)",
                        data=safe_csv(scored),                # no cell becomes a formula
-                       file_name="wdbc_scored.csv", mime="text/csv", key=f"{KEY}_download")
+                       file_name="wdbc_scored.csv", mime="text/csv", key=f"{KEY}_download",
+                       on_click=audit_trail.report_downloaded,
+                       args=(NAME, "Diagnosis", "uploaded-records"))
     common.disclaimer()
 
 
