@@ -169,9 +169,8 @@ def wait_until_healthy(server: DashboardServer, timeout: float = 60.0) -> float:
                        f"Its log:\n{server.log_tail()}")
 
 
-def stop_dashboard(server: DashboardServer, timeout: float = 10.0) -> None:
-    """Stop the server: terminate, then kill it if it has not exited within ``timeout``."""
-    process = server.process
+def stop_process(process: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Terminate ``process``, then kill it if it has not exited within ``timeout`` seconds."""
     if process.poll() is None:
         process.terminate()
         try:
@@ -179,6 +178,11 @@ def stop_dashboard(server: DashboardServer, timeout: float = 10.0) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=timeout)
+
+
+def stop_dashboard(server: DashboardServer, timeout: float = 10.0) -> None:
+    """Stop the server: terminate, then kill it if it has not exited within ``timeout``."""
+    stop_process(server.process, timeout)
     if os.environ.get("MEDCORE_KEEP_SERVER_LOG") != "1":
         try:
             server.log_path.unlink()
