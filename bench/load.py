@@ -1,0 +1,281 @@
+"""Ten clinicians at once: ``python -m bench.load --json`` (run from the repository root).
+
+One ``streamlit run dashboard.py`` with sign-in (a local ``oidc-provider-mock``, see
+:mod:`bench.oidc`; ``--no-sign-in`` for the local demo), one headless Chromium, and N browser
+contexts (N clinicians, each signed in as a different user) driven at the same time, one thread
+each. Every clinician, ``--rounds`` times: open Diagnosis, pick a sample radiograph (a different
+one per clinician and round), read the probability; open Survival, press "Predict survival",
+read the 5-year figure.
+
+The server is warmed first by one clinician's journey (models loaded, as on a server that has
+been running), so the figures are of concurrent use, not of the cold start that
+``python -m bench.browser_figures`` measures.
+
+Figures:
+
+- ``load_sessions``, ``load_rounds``: clinicians and journeys per clinician.
+- ``load_p50_s`` / ``load_p95_s``: per step, seconds from the click on the page's link to the
+  result shown (``diagnosis``: the probability; ``survival``: the 5-year figure after
+  "Predict survival"). Target: p95 of ``diagnosis`` <= 3 s with 10 sessions (quiet 2 cores).
+- ``load_errors``: steps that failed or never ran (timeout, an exception box on the page, a
+  failed sign-in); must be 0.
+- ``load_server_rss_mb``: the server process tree's peak resident memory, sampled every 0.5 s
+  during the run (target <= 1,500 MB).
+
+Bounded: at most :data:`MAX_SESSIONS` sessions and :data:`MAX_ROUNDS` rounds, each step times
+out after ``--step-timeout`` seconds, and the whole run stops at ``--deadline`` seconds (steps
+not started by then count as errors). Only 127.0.0.1 is contacted.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench import oidc
+from bench import browser as launcher
+
+MAX_SESSIONS = 20
+MAX_ROUNDS = 5
+STEPS = ("diagnosis", "survival")
+#: The Survival page's breast-cancer form (first tab) and the figure its prediction shows.
+SURVIVAL_SUBMIT = "Predict survival"
+SURVIVAL_FIGURE = "Recurrence-free at 5 years"
+
+
+@dataclass
+class Clinician:
+    """One simulated clinician's results: step timings and errors."""
+
+    index: int
+    timings: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STEPS})
+    errors: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def shared_chromium() -> Iterator[str]:
+    """Debian's Chromium, headless, with a DevTools endpoint on a free 127.0.0.1 port.
+
+    Each clinician thread attaches its own Playwright to it (``connect_over_cdp``), so one
+    browser process holds every context while the threads drive them at the same time.
+    """
+    port = launcher.free_port()
+    with tempfile.TemporaryDirectory(prefix="medcore-load-chromium-") as profile:
+        process = subprocess.Popen(
+            [str(launcher.CHROMIUM_PATH), *launcher.CHROMIUM_ARGS,
+             "--remote-debugging-address=127.0.0.1", f"--remote-debugging-port={port}",
+             f"--user-data-dir={profile}", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        endpoint = f"http://127.0.0.1:{port}"
+        try:
+            if not oidc.wait_for_url(f"{endpoint}/json/version", process, 30.0):
+                raise RuntimeError(f"Chromium did not open its DevTools endpoint {endpoint} "
+                                   "within 30 s.")
+            yield endpoint
+        finally:
+            launcher.stop_process(process)
+
+
+def survival_step(tab: Any, timeout_ms: float) -> None:
+    """Open Survival, press "Predict survival" (the form's defaults), wait for the 5-year figure."""
+    launcher.open_page(tab, "Survival", timeout_ms)
+    panel = tab.locator('[data-testid="stTabPanel"]:visible').first
+    submit = panel.get_by_role("button", name=SURVIVAL_SUBMIT)
+    launcher.act_and_wait(tab, submit.click, timeout_ms)
+    launcher.metric_value(tab, SURVIVAL_FIGURE, timeout_ms)
+
+
+def journey(tab: Any, sample: str, timeout_ms: float) -> dict[str, float]:
+    """One clinician's journey; seconds per step. Raises on a failed step."""
+    diagnosis = launcher.diagnose_sample(tab, sample, timeout_ms).total_s
+    _raise_on_page_errors(tab, "diagnosis")
+    start = time.perf_counter()
+    survival_step(tab, timeout_ms)
+    survival = time.perf_counter() - start
+    _raise_on_page_errors(tab, "survival")
+    return {"diagnosis": diagnosis, "survival": survival}
+
+
+def _raise_on_page_errors(tab: Any, step: str) -> None:
+    errors = launcher.page_errors(tab)
+    if errors:
+        raise RuntimeError(f"{step}: Streamlit exception on the page: {errors[0][:200]}")
+
+
+def _clinician(endpoint: str, server: launcher.DashboardServer, user: oidc.Clinician | None,
+               result: Clinician, samples: list[str], rounds: int, timeout_ms: float,
+               start: threading.Barrier, deadline: float) -> None:
+    """One thread: its own Playwright attached to the shared Chromium, one context, signed in,
+    then (once every clinician is signed in) ``rounds`` journeys. Failures land in
+    ``result.errors``; a step that never ran counts as an error in :func:`run`."""
+    from playwright.sync_api import sync_playwright
+
+    playwright = browser = None
+    try:
+        try:
+            playwright = sync_playwright().start()
+            browser = playwright.chromium.connect_over_cdp(endpoint)
+            tab = launcher.new_tab(browser, timeout_ms)
+            if user is not None:
+                oidc.sign_in(tab, server, user, timeout_ms=timeout_ms)
+            else:
+                tab.goto(server.url)
+                launcher.wait_for_app_idle(tab, timeout_ms)
+        finally:
+            start.wait(timeout=timeout_ms / 1000.0)  # all clinicians start together
+        for round_ in range(rounds):
+            if time.perf_counter() > deadline:
+                result.errors.append(f"deadline reached before round {round_}")
+                break
+            sample = samples[(result.index + round_) % len(samples)]
+            try:
+                for step, seconds in journey(tab, sample, timeout_ms).items():
+                    result.timings[step].append(seconds)
+            except Exception as exc:  # noqa: BLE001 - counted and reported, the round goes on
+                result.errors.append(f"round {round_}: {type(exc).__name__}: {exc}"[:300])
+    except Exception as exc:  # noqa: BLE001 - counted and reported, the others go on
+        result.errors.append(f"setup: {type(exc).__name__}: {exc}"[:300])
+    finally:
+        if browser is not None:
+            browser.close()
+        if playwright is not None:
+            playwright.stop()
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return round(values[0], 2)
+    return round(statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1], 2)
+
+
+class PeakMemory:
+    """Samples the server tree's resident memory every 0.5 s in a thread; ``peak_mb``."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak_mb = pid, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.peak_mb = max(self.peak_mb, launcher.tree_rss_mb(self.pid))
+            except ProcessLookupError:
+                return
+            self._stop.wait(0.5)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, launcher.tree_rss_mb(self.pid))
+
+
+def run(*, sessions: int = 10, rounds: int = 2, sign_in: bool = True,
+        step_timeout_s: float = 120.0, deadline_s: float = 900.0) -> dict[str, Any]:
+    """N clinicians at once against one server; the figures named in the module docstring.
+
+    Raises
+    ------
+    ValueError
+        ``sessions`` or ``rounds`` outside 1..MAX_SESSIONS / 1..MAX_ROUNDS.
+    """
+    if not 1 <= sessions <= MAX_SESSIONS:
+        raise ValueError(f"sessions={sessions}; expected 1 to {MAX_SESSIONS}.")
+    if not 1 <= rounds <= MAX_ROUNDS:
+        raise ValueError(f"rounds={rounds}; expected 1 to {MAX_ROUNDS}.")
+    reason = launcher.chromium_missing_reason()
+    if reason:
+        return {"load_skipped": reason}
+    timeout_ms = step_timeout_s * 1000.0
+    samples = list(launcher.diagnosis_samples())
+    from medcore.samples import list_samples
+
+    samples = [s for s in list_samples() if s.startswith("PneumoniaMNIST")] or samples
+    users = oidc.CLINICIANS[:sessions + 1] if sign_in else [None] * (sessions + 1)
+    figures: dict[str, Any] = {"load_sessions": sessions, "load_rounds": rounds,
+                               "load_sign_in": sign_in,
+                               "load_loadavg_start": round(os.getloadavg()[0], 2)}
+    with ExitStack() as stack:
+        with tempfile.TemporaryDirectory(prefix="medcore-load-audit-") as folder:
+            env = {"MEDCORE_AUDIT_LOG": os.path.join(folder, "audit.jsonl")}
+            server = stack.enter_context(oidc.dashboard_with_sign_in(env=env) if sign_in
+                                         else launcher.running_dashboard(env=env))
+            endpoint = stack.enter_context(shared_chromium())
+            warm = Clinician(index=0)
+            started = time.perf_counter()
+            _clinician(endpoint, server, users[-1], warm, samples, 1, timeout_ms,
+                       threading.Barrier(1), time.perf_counter() + deadline_s)
+            figures["load_warmup_s"] = round(time.perf_counter() - started, 2)
+            if warm.errors:
+                figures["load_warmup_errors"] = warm.errors
+            results = [Clinician(index=i) for i in range(sessions)]
+            barrier = threading.Barrier(sessions)
+            deadline = time.perf_counter() + deadline_s
+            with PeakMemory(server.process.pid) as memory:
+                threads = [threading.Thread(target=_clinician, args=(
+                    endpoint, server, users[i], results[i], samples, rounds, timeout_ms,
+                    barrier, deadline)) for i in range(sessions)]
+                started = time.perf_counter()
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                figures["load_wall_s"] = round(time.perf_counter() - started, 2)
+            figures["load_audit_lines"] = sum(1 for _ in open(env["MEDCORE_AUDIT_LOG"]))
+    timings = {step: [t for r in results for t in r.timings[step]] for step in STEPS}
+    errors = [e for r in results for e in r.errors]
+    missing = sessions * rounds * len(STEPS) - sum(len(t) for t in timings.values())
+    figures.update({
+        "load_p50_s": {step: _percentile(timings[step], 50) for step in STEPS},
+        "load_p95_s": {step: _percentile(timings[step], 95) for step in STEPS},
+        "load_max_s": {step: round(max(timings[step]), 2) if timings[step] else None
+                       for step in STEPS},
+        "load_steps": {step: len(timings[step]) for step in STEPS},
+        "load_errors": missing,
+        "load_error_messages": errors[:5],
+        "load_server_rss_mb": round(memory.peak_mb, 1),
+        "load_loadavg_end": round(os.getloadavg()[0], 2),
+        "load_samples": samples,
+    })
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split(
+        "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=10, help="clinicians at once (1-20)")
+    parser.add_argument("--rounds", type=int, default=2, help="journeys per clinician (1-5)")
+    parser.add_argument("--no-sign-in", action="store_true",
+                        help="run the local demo (no [auth]) instead of signed-in sessions")
+    parser.add_argument("--step-timeout", type=float, default=120.0, help="seconds per step")
+    parser.add_argument("--deadline", type=float, default=900.0,
+                        help="seconds after which no new journey starts")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    figures = run(sessions=args.sessions, rounds=args.rounds, sign_in=not args.no_sign_in,
+                  step_timeout_s=args.step_timeout, deadline_s=args.deadline)
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        for key, value in figures.items():
+            print(f"{key}: {value}")
+    return 1 if figures.get("load_errors") else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,44 @@
+"""Fast checks of the sign-in and load harness (no browser, no server)."""
+from __future__ import annotations
+
+import stat
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bench import load, oidc
+from ui import auth
+
+
+def test_percentiles_of_the_step_timings():
+    assert load._percentile([], 95) is None
+    assert load._percentile([2.0], 95) == 2.0
+    values = [float(v) for v in range(1, 101)]
+    assert load._percentile(values, 50) == pytest.approx(50.5, abs=0.01)
+    assert load._percentile(values, 95) == pytest.approx(95.05, abs=0.01)
+
+
+@pytest.mark.parametrize("sessions, rounds, message", [
+    (0, 1, "sessions=0; expected 1 to 20"), (21, 1, "sessions=21; expected 1 to 20"),
+    (10, 6, "rounds=6; expected 1 to 5")])
+def test_the_load_run_is_bounded(sessions, rounds, message):
+    with pytest.raises(ValueError, match=message):
+        load.run(sessions=sessions, rounds=rounds)
+
+
+def test_enough_distinct_clinicians_for_the_largest_run_and_its_warm_up():
+    assert len({c.sub for c in oidc.CLINICIANS}) >= load.MAX_SESSIONS + 1
+    assert all(" " not in c.sub for c in oidc.CLINICIANS)  # an OIDC subject, as audited
+
+
+def test_the_test_secrets_are_streamlits_single_provider_form(tmp_path):
+    provider = oidc.Provider(process=subprocess.Popen(["true"]), url="http://127.0.0.1:9",
+                             log_path=Path("/dev/null"))
+    path = oidc.write_secrets(tmp_path, provider=provider, dashboard_port=8765)
+    section = tomllib.loads(path.read_text())["auth"]
+    assert sorted(section) == sorted(auth.AUTH_KEYS)
+    assert section["redirect_uri"] == "http://127.0.0.1:8765/oauth2callback"
+    assert section["server_metadata_url"].startswith("http://127.0.0.1:9/.well-known/")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
