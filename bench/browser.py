@@ -409,7 +409,8 @@ def diagnose_sample(page: Any, sample: str, timeout_ms: float = 120_000) -> Diag
     return Diagnosis(total_s=end - start, page_open_s=opened - start, probability=value)
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid``."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -444,7 +445,7 @@ def tree_rss_mb(pid: int) -> float:
                     total_kb += int(line.split()[1])
         except OSError:
             continue
-        pending.extend(_children(current))
+        pending.extend(children(current))
     return round(total_kb / 1024.0, 1)
 
 

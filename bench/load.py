@@ -21,6 +21,9 @@ Figures:
   failed sign-in); must be 0.
 - ``load_server_rss_mb``: the server process tree's peak resident memory, sampled every 0.5 s
   during the run (target <= 1,500 MB).
+- ``load_wall_s``, ``load_server_cpu_s`` / ``load_browser_cpu_s``: seconds of the journeys (from
+  the moment every clinician is signed in), and the CPU seconds the server and Chromium used in
+  them, to tell a slow server from a busy client on the same cores.
 
 Bounded: at most :data:`MAX_SESSIONS` sessions and :data:`MAX_ROUNDS` rounds, each step times
 out after ``--step-timeout`` seconds, and the whole run stops at ``--deadline`` seconds (steps
@@ -39,6 +42,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bench import oidc
@@ -62,8 +66,9 @@ class Clinician:
 
 
 @contextmanager
-def shared_chromium() -> Iterator[str]:
-    """Debian's Chromium, headless, with a DevTools endpoint on a free 127.0.0.1 port.
+def shared_chromium() -> Iterator[tuple[str, int]]:
+    """Debian's Chromium, headless, with a DevTools endpoint on a free 127.0.0.1 port:
+    ``(endpoint URL, browser process id)``.
 
     Each clinician thread attaches its own Playwright to it (``connect_over_cdp``), so one
     browser process holds every context while the threads drive them at the same time.
@@ -80,7 +85,7 @@ def shared_chromium() -> Iterator[str]:
             if not oidc.wait_for_url(f"{endpoint}/json/version", process, 30.0):
                 raise RuntimeError(f"Chromium did not open its DevTools endpoint {endpoint} "
                                    "within 30 s.")
-            yield endpoint
+            yield endpoint, process.pid
         finally:
             launcher.stop_process(process)
 
@@ -159,6 +164,21 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1], 2)
 
 
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its living descendants."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks   # utime, stime (fields 14, 15)
+        pending.extend(launcher.children(current))
+    return total
+
+
 class PeakMemory:
     """Samples the server tree's resident memory every 0.5 s in a thread; ``peak_mb``."""
 
@@ -215,7 +235,7 @@ def run(*, sessions: int = 10, rounds: int = 2, sign_in: bool = True,
             env = {"MEDCORE_AUDIT_LOG": os.path.join(folder, "audit.jsonl")}
             server = stack.enter_context(oidc.dashboard_with_sign_in(env=env) if sign_in
                                          else launcher.running_dashboard(env=env))
-            endpoint = stack.enter_context(shared_chromium())
+            endpoint, browser_pid = stack.enter_context(shared_chromium())
             warm = Clinician(index=0)
             started = time.perf_counter()
             _clinician(endpoint, server, users[-1], warm, samples, 1, timeout_ms,
@@ -224,18 +244,26 @@ def run(*, sessions: int = 10, rounds: int = 2, sign_in: bool = True,
             if warm.errors:
                 figures["load_warmup_errors"] = warm.errors
             results = [Clinician(index=i) for i in range(sessions)]
-            barrier = threading.Barrier(sessions)
+            pids = {"server": server.process.pid, "browser": browser_pid}
+            at_start: dict[str, float] = {}
+
+            def everyone_signed_in() -> None:  # the journeys start: wall clock and CPU from here
+                at_start.update({name: tree_cpu_s(pid) for name, pid in pids.items()},
+                                wall=time.perf_counter())
+
+            barrier = threading.Barrier(sessions, action=everyone_signed_in)
             deadline = time.perf_counter() + deadline_s
             with PeakMemory(server.process.pid) as memory:
                 threads = [threading.Thread(target=_clinician, args=(
                     endpoint, server, users[i], results[i], samples, rounds, timeout_ms,
                     barrier, deadline)) for i in range(sessions)]
-                started = time.perf_counter()
                 for thread in threads:
                     thread.start()
                 for thread in threads:
                     thread.join()
-                figures["load_wall_s"] = round(time.perf_counter() - started, 2)
+                figures["load_wall_s"] = round(time.perf_counter() - at_start["wall"], 2)
+            for name, pid in pids.items():
+                figures[f"load_{name}_cpu_s"] = round(tree_cpu_s(pid) - at_start[name], 1)
             figures["load_audit_lines"] = sum(1 for _ in open(env["MEDCORE_AUDIT_LOG"]))
     timings = {step: [t for r in results for t in r.timings[step]] for step in STEPS}
     errors = [e for r in results for e in r.errors]
