@@ -136,7 +136,7 @@ def _clinician(endpoint: str, server: launcher.DashboardServer, user: oidc.Clini
                 tab.goto(server.url)
                 launcher.wait_for_app_idle(tab, timeout_ms)
         finally:
-            start.wait(timeout=timeout_ms / 1000.0)  # all clinicians start together
+            start.wait(timeout=max(deadline - time.perf_counter(), 1.0))  # all start together
         for round_ in range(rounds):
             if time.perf_counter() > deadline:
                 result.errors.append(f"deadline reached before round {round_}")
@@ -261,9 +261,10 @@ def run(*, sessions: int = 10, rounds: int = 2, sign_in: bool = True,
                     thread.start()
                 for thread in threads:
                     thread.join()
+            if at_start:  # else the clinicians never all signed in: every step is an error
                 figures["load_wall_s"] = round(time.perf_counter() - at_start["wall"], 2)
-            for name, pid in pids.items():
-                figures[f"load_{name}_cpu_s"] = round(tree_cpu_s(pid) - at_start[name], 1)
+                for name, pid in pids.items():
+                    figures[f"load_{name}_cpu_s"] = round(tree_cpu_s(pid) - at_start[name], 1)
             figures["load_audit_lines"] = sum(1 for _ in open(env["MEDCORE_AUDIT_LOG"]))
     timings = {step: [t for r in results for t in r.timings[step]] for step in STEPS}
     errors = [e for r in results for e in r.errors]
