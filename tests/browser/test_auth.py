@@ -131,11 +131,15 @@ def scan_with_identifiers(name: str, **identifiers: str) -> bytes:
     return buffer.getvalue()
 
 
+def add_files(tab, *files: dict) -> None:
+    """Add files to the Upload page's scan uploader (beside those already in it)."""
+    launcher.act_and_wait(tab, lambda: launcher.upload_files(tab, "DICOM files", list(files)),
+                          SLOW_MS)
+
+
 def upload_scan(tab, file_name: str, data: bytes) -> None:
     launcher.open_page(tab, "Upload", SLOW_MS)
-    launcher.act_and_wait(tab, lambda: launcher.upload_files(
-        tab, "DICOM files", [{"name": file_name, "mimeType": "application/dicom",
-                              "buffer": data}]), SLOW_MS)
+    add_files(tab, {"name": file_name, "mimeType": "application/dicom", "buffer": data})
     tab.get_by_role("heading", name=f"Current scan: {file_name}").wait_for(timeout=SLOW_MS)
 
 
@@ -144,12 +148,14 @@ def test_no_patient_identifier_reaches_the_audit_or_the_server_log(server, audit
     user = oidc.CLINICIANS[1]
     (tab,) = tabs(1)
     oidc.sign_in(tab, server, user, timeout_ms=SLOW_MS)
-    upload_scan(tab, "chest.dcm", scan_with_identifiers("RG1_UNCR.dcm", **PATIENT))
-    launcher.act_and_wait(tab, lambda: launcher.upload_files(tab, "DICOM files", [
-        {"name": "junk.dcm", "mimeType": "application/dicom", "buffer": b"no scan " * 64}]),
-        SLOW_MS)
+    launcher.open_page(tab, "Upload", SLOW_MS)
+    add_files(tab, {"name": "junk.dcm", "mimeType": "application/dicom",
+                    "buffer": b"no scan " * 64})                  # nothing usable: refused
     expect(tab.locator('[data-testid="stAlertContainer"]').filter(has_text="junk.dcm")
            ).to_be_visible()
+    add_files(tab, {"name": "chest.dcm", "mimeType": "application/dicom",   # beside the junk
+                    "buffer": scan_with_identifiers("RG1_UNCR.dcm", **PATIENT)})
+    tab.get_by_role("heading", name="Current scan: chest.dcm").wait_for(timeout=SLOW_MS)
     launcher.open_page(tab, "Diagnosis", SLOW_MS)
     expect(tab.get_by_role("combobox", name=launcher.DIAGNOSIS_SOURCE_LABEL)).to_have_value(
         re.compile("Uploaded: chest.dcm"))
@@ -160,8 +166,8 @@ def test_no_patient_identifier_reaches_the_audit_or_the_server_log(server, audit
     mine = [r for r in audit.read_records(audit_log) if r.user == user.sub]
     assert [(r.event, r.page, r.source, r.outcome) for r in mine] == [
         ("sign-in", "Home", None, "success"),
-        ("upload", "Upload", "uploaded-scan", "accepted"),
         ("upload", "Upload", "uploaded-scan", "refused"),
+        ("upload", "Upload", "uploaded-scan", "accepted"),
         ("prediction", "Diagnosis", "uploaded-scan", "shown")]
     audit_text = audit_log.read_text()
     server_log = server.log_path.read_text(errors="replace")
@@ -193,7 +199,7 @@ def upload_records(tab, schema: str, file_name: str, data: bytes) -> None:
         launcher.act_and_wait(tab, lambda: launcher.choose_option(tab, "Records schema", schema),
                               SLOW_MS)
     launcher.act_and_wait(tab, lambda: launcher.upload_files(
-        tab, "Records CSV", [{"name": file_name, "mimeType": "text/csv", "buffer": data}]),
+        tab, "Records: CSV", [{"name": file_name, "mimeType": "text/csv", "buffer": data}]),
         SLOW_MS)
     tab.get_by_text(f"from {file_name}").wait_for(timeout=SLOW_MS)
 
