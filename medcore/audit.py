@@ -161,7 +161,7 @@ class AuditRecord:
             raise ValueError(f"audit event {self.event!r} names a model; expected a model only "
                              f"for {sorted(MODEL_EVENTS)}.")
         if self.model is not None:
-            _one_of("model", self.model, frozenset(registry.MODEL_MODULES))
+            _one_of("model", self.model, frozenset(registry.names()))
             _matches("model_version", self.model_version, _VERSION,
                      f"the first {VERSION_DIGITS} hex digits of the model's sha256")
 
@@ -185,8 +185,7 @@ def model_version(name: str) -> str:
         Unknown model, or its card is missing or unreadable.
     """
     card = registry.load_card(name)
-    digest = getattr(card, "sha256", None) or card["sha256"]
-    return str(digest)[:VERSION_DIGITS]
+    return card.sha256[:VERSION_DIGITS]
 
 
 def audit_log_path() -> Path:
