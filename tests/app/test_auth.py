@@ -6,6 +6,7 @@ The real flow against a real OIDC provider in Chromium is ``tests/browser/test_a
 """
 from __future__ import annotations
 
+import itertools
 import time
 from pathlib import Path
 
@@ -21,6 +22,15 @@ PAGE_FILES = sorted((ROOT / "app_pages").glob("*.py"))
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
         "client_id": "medcore", "client_secret": "s" * 16,
         "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}
+#: A distinct "issued at" per sign-in in this file: the server records a sign-in once per (sub, iat)
+#: for the whole process, so two tests in the same second would otherwise share one record.
+_ISSUED_AGO = itertools.count(100)
+
+
+def fresh_iat() -> int:
+    return int(time.time()) - next(_ISSUED_AGO)
+
+
 CLINICIAN = {"is_logged_in": True, "sub": "clinician-01", "email": "c01@hospital.example",
              "name": "Dr Test A"}
 
@@ -63,7 +73,7 @@ def test_signed_out_every_page_shows_only_the_sign_in_screen(script):
 
 
 def test_signed_in_the_sidebar_names_the_user_and_the_sign_in_is_recorded(private_audit_log):
-    at = app(DASHBOARD, secrets=AUTH, user={**CLINICIAN, "iat": int(time.time())})
+    at = app(DASHBOARD, secrets=AUTH, user={**CLINICIAN, "iat": fresh_iat()})
     assert not at.exception
     assert [s.value for s in at.subheader] == ["Upload", "Diagnosis", "Survival", "Explanation"]
     assert "Signed in as Dr Test A (c01@hospital.example)" in [c.value for c in at.sidebar.caption]
@@ -80,7 +90,7 @@ def test_an_old_identity_token_is_not_recorded_as_a_new_sign_in(private_audit_lo
 
 
 def test_sign_out_is_recorded_and_signs_out(private_audit_log):
-    at = app(DASHBOARD, secrets=AUTH, user={**CLINICIAN, "iat": int(time.time())})
+    at = app(DASHBOARD, secrets=AUTH, user={**CLINICIAN, "iat": fresh_iat()})
     at.sidebar.button[0].click().run()
     assert [r.event for r in audit.read_records(private_audit_log)] == ["sign-in", "sign-out"]
     only_the_sign_in_screen(at)
