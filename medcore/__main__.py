@@ -95,10 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="latency and throughput figures")
     common(bench)
-    from medcore.benchmarks import GROUPS
+    from medcore.benchmarks import GROUPS, OPT_IN
 
-    bench.add_argument("--only", nargs="*", default=None, choices=GROUPS,
-                       help="benchmark groups to run (default: all)")
+    bench.add_argument("--only", nargs="*", default=None, choices=GROUPS + OPT_IN,
+                       help=f"benchmark groups to run (default: all but {', '.join(OPT_IN)}, "
+                            "which drives a browser for minutes)")
     bench.set_defaults(func=_cmd_bench)
     return parser
 
