@@ -143,6 +143,6 @@ def render(spec: ModelSpec) -> None:
         return
     _show_result(prediction, card, scan)
     source = audit_trail.source_of_input(state.SCAN, scan)
-    audit_trail.prediction_shown(MODEL, "Diagnosis", source, x)
+    audit_trail.prediction_shown(name, "Diagnosis", source, x)
     _show_images(scan, frame, x, cam, window)
     common.model_card_expander(name)
