@@ -6,7 +6,6 @@ The real flow against a real OIDC provider in Chromium is ``tests/browser/test_a
 """
 from __future__ import annotations
 
-import itertools
 import time
 from pathlib import Path
 
@@ -23,12 +22,14 @@ AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret":
         "client_id": "medcore", "client_secret": "s" * 16,
         "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}
 #: A distinct "issued at" per sign-in in this file: the server records a sign-in once per (sub, iat)
-#: for the whole process, so two tests in the same second would otherwise share one record.
-_ISSUED_AGO = itertools.count(100)
+#: for the whole process, so two tests in the same second would otherwise share one record. Each
+#: value is below the last one (a counter beside a moving clock can repeat a value).
+_LAST_ISSUED = [int(time.time()) - 100]
 
 
 def fresh_iat() -> int:
-    return int(time.time()) - next(_ISSUED_AGO)
+    _LAST_ISSUED[0] = min(int(time.time()) - 100, _LAST_ISSUED[0] - 1)
+    return _LAST_ISSUED[0]
 
 
 CLINICIAN = {"is_logged_in": True, "sub": "clinician-01", "email": "c01@hospital.example",
