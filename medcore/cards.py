@@ -144,6 +144,21 @@ class InputContract:
 
 
 @dataclass(frozen=True)
+class CalibrationGroup:
+    """One group of a survival model's calibration at a horizon: mean ``predicted`` survival,
+    Kaplan-Meier ``observed`` survival among the ``n`` patients of the group."""
+
+    predicted: float
+    observed: float
+    n: int
+
+
+#: The key of a survival model's decile calibration in ``evaluation.test`` (and in each
+#: baseline): a list of :class:`CalibrationGroup`, decile 1 = lowest predicted survival.
+CALIBRATION_DECILES = "calibration_5y_deciles"
+
+
+@dataclass(frozen=True)
 class Serving:
     """The serving export of the model (issue 12: ``NAME.tflite``), checked like the ``.keras``."""
 
@@ -176,6 +191,13 @@ class ModelCard:
     @property
     def name(self) -> str:
         return self.model_details.name
+
+    @property
+    def calibration_5y_deciles(self) -> tuple[CalibrationGroup, ...]:
+        """The evaluated model's 5-year calibration by decile of predicted survival (empty for a
+        model whose evaluation has none: classifiers, or a card not yet re-evaluated)."""
+        test = (self.evaluation or {}).get("test", {})
+        return _deciles(test.get(CALIBRATION_DECILES, []), "evaluation.test", self.name)
 
     @property
     def sha256(self) -> str:
@@ -227,6 +249,16 @@ def _check_evaluation(evaluation: dict[str, Any], name: str, source: str) -> Non
         raise ModelFileError(f"{source} holds the evaluation of {evaluation['model']!r}, not of "
                              f"{name!r} (field evaluation.model). Rerun `python -m medcore "
                              f"evaluate {name}`.")
+    _deciles(evaluation["test"].get(CALIBRATION_DECILES, []), "evaluation.test", source)
+    for baseline, figures in evaluation["baselines"].items():
+        if isinstance(figures, dict):
+            _deciles(figures.get(CALIBRATION_DECILES, []), f"evaluation.baselines.{baseline}",
+                     source)
+
+
+def _deciles(value: Any, path: str, source: str) -> tuple[CalibrationGroup, ...]:
+    """``value`` checked as a list of ``{"predicted", "observed", "n"}`` (the field named)."""
+    return _convert(value, tuple[CalibrationGroup, ...], f"{path}.{CALIBRATION_DECILES}", source)
 
 
 # --- validation ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from medcore import registry
-from medcore.cards import CARD_FORMAT, ModelCard, Range, Threshold
+from medcore.cards import CARD_FORMAT, CalibrationGroup, ModelCard, Range, Threshold
 from medcore.errors import ModelFileError
 
 NAMES = ("pneumonia_cnn", "breast_cancer_fnn", "breast_cancer_deepsurv", "pbc_rnn")
@@ -113,3 +113,31 @@ def test_update_card_replaces_a_section_and_validates_it(tmp_path):
     with pytest.raises(ModelFileError, match="evaluation.baselines"):
         registry.update_card("breast_cancer_fnn", tmp_path,
                              evaluation={k: v for k, v in evaluation.items() if k != "baselines"})
+
+
+def test_survival_cards_carry_typed_calibration_deciles():
+    for name in ("breast_cancer_deepsurv", "pbc_rnn"):
+        deciles = registry.load_card(name).calibration_5y_deciles
+        if not deciles:                        # a card evaluated before the deciles existed
+            continue
+        assert len(deciles) == 10
+        assert all(isinstance(d, CalibrationGroup) and 0 <= d.predicted <= 1
+                   and 0 <= d.observed <= 1 and d.n > 0 for d in deciles)
+        predicted = [d.predicted for d in deciles]
+        assert predicted == sorted(predicted)   # decile 1 = lowest predicted survival
+    assert registry.load_card("breast_cancer_deepsurv").calibration_5y_deciles
+
+
+@pytest.mark.parametrize("value, message", [
+    ([{"predicted": 0.2, "observed": 0.3}], r"lacks the field "
+     r"evaluation.test.calibration_5y_deciles\[0\].n"),
+    ([{"predicted": "0.2", "observed": 0.3, "n": 5}], r"evaluation.test.calibration_5y_deciles"
+     r"\[0\].predicted = '0.2' \(str\); expected a number"),
+    ({"predicted": 0.2}, r"evaluation.test.calibration_5y_deciles = .* expected a list"),
+])
+def test_malformed_calibration_deciles_are_named(value, message):
+    data = copy.deepcopy(_shipped("breast_cancer_deepsurv"))
+    data["evaluation"]["test"]["calibration_5y_deciles"] = value
+    with pytest.raises(ModelFileError, match=message):
+        ModelCard.from_dict(data, source="breast_cancer_deepsurv.json")
+    assert ModelCard.from_dict(_shipped("breast_cancer_deepsurv")).calibration_5y_deciles

@@ -65,7 +65,7 @@ def test_survival_report_has_every_metric():
     survival = np.exp(-grid[None, :] * np.exp(risk)[:, None])
     report = survival_report(time, event, risk, survival, grid, horizon=0.5)
     assert set(report) == {"c_index", "uno_c", "integrated_brier", "calibration_0.5y",
-                           "calibration_0.5y_mean_abs_diff"}
+                           "calibration_0.5y_mean_abs_diff", "calibration_0.5y_deciles"}
     with pytest.raises(ValueError, match="not on the grid"):
         survival_report(time, event, risk, survival, grid, horizon=2.0)
 

@@ -8,6 +8,7 @@ forest baseline) is scored the same way:
 * :func:`uno_c`: Uno's IPCW concordance up to ``tau`` (scikit-survival ``concordance_index_ipcw``).
 * :func:`integrated_brier`: integrated Brier score over a time grid (scikit-survival).
 * :func:`calibration_at`: predicted vs Kaplan-Meier observed survival at a horizon, by risk group.
+* :func:`calibration_deciles`: the same by decile, as ``[{"predicted", "observed", "n"}, ...]``.
 * :func:`kaplan_meier`: a Kaplan-Meier curve with its 95% band (lifelines), e.g. for plots.
 * :func:`survival_report`: all of the above as one JSON-ready dict.
 
@@ -22,7 +23,7 @@ import numpy as np
 from medcore.survival.data import check_survival_data
 
 __all__ = ["check_survival_data", "harrell_c", "uno_c", "integrated_brier", "brier_at",
-           "calibration_at", "kaplan_meier", "survival_report"]
+           "calibration_at", "calibration_deciles", "kaplan_meier", "survival_report"]
 
 
 def _structured(time, event):
@@ -175,6 +176,28 @@ def calibration_at(time, event, predicted_survival, horizon: float, *,
     return {"horizon": float(horizon), "groups": groups, "mean_absolute_difference": float(gap)}
 
 
+#: Groups of :func:`calibration_deciles`.
+DECILES = 10
+
+
+def calibration_deciles(time, event, predicted_survival, horizon: float) -> list[dict]:
+    """Mean predicted vs Kaplan-Meier observed survival at ``horizon`` in each decile of predicted
+    survival (decile 1 = lowest predicted survival), the card's ``calibration_5y_deciles``.
+
+    Parameters
+    ----------
+    time, event, predicted_survival : array-like, shape (n,), n >= 10
+    horizon : float
+
+    Returns
+    -------
+    list of ``{"predicted", "observed", "n"}`` (4 decimals), one per decile.
+    """
+    table = calibration_at(time, event, predicted_survival, horizon, num_groups=DECILES)
+    return [{"predicted": round(g["predicted"], 4), "observed": round(g["observed"], 4),
+             "n": g["n"]} for g in table["groups"]]
+
+
 def survival_report(time, event, log_risk, survival, grid, *, horizon: float,
                     tau: float | None = None, num_groups: int = 4) -> dict:
     """Harrell's C, Uno's C, integrated Brier score and calibration at ``horizon``, as one dict.
@@ -202,4 +225,6 @@ def survival_report(time, event, log_risk, survival, grid, *, horizon: float,
         "integrated_brier": integrated_brier(time, event, survival, grid),
         f"calibration_{horizon:g}y_mean_abs_diff": calibration["mean_absolute_difference"],
         f"calibration_{horizon:g}y": calibration["groups"],
+        f"calibration_{horizon:g}y_deciles": calibration_deciles(
+            time, event, survival[:, matches[0]], horizon),
     }
