@@ -202,6 +202,18 @@ def test_figures_fade_earlier_predictions_and_log_bilirubin():
     assert len(full.data) == 2                              # nothing after the last visit
 
 
+def test_time_axes_start_at_the_first_visit_in_the_data():
+    from medcore.plots import sequences as plots
+
+    only = make_visits({7: [750]})
+    times = pbc_rnn.EDGES
+    curve = plots.survival_as_of_visit(times, np.linspace(1.0, 0.5, times.size)[None], [750], 1)
+    assert curve.data[-1].x[0] == 0.0 and curve.layout.xaxis.title.text == plots.AXIS_TITLE
+    assert list(plots.biomarker_trajectories(only).data[0].x) == [0.0]
+    later = plots.survival_after_each_visit(np.array([750.0, 1115.25]), np.array([.9, .8]))
+    assert list(later.data[0].x) == pytest.approx([0.0, 1.0])
+
+
 def test_selection_rule_keeps_the_shipped_settings_unless_calibration_improves():
     from medcore.models.pbc_rnn_selection import _apply_rule
 
@@ -232,3 +244,28 @@ def test_select_settings_smoke_on_a_few_patients():
     assert set(selection["table"]) == {"tiny", "landmark_coxph"}
     assert 0 <= selection["table"]["tiny"]["share_below_1pct"] <= 1
     assert selection["candidates"]["tiny"]["units"] == 2 and selection["chosen"] is None
+
+
+def test_predict_applies_the_cards_recalibration_and_only_it():
+    from types import SimpleNamespace
+
+    from medcore.survival.recalibration import LogitRecalibration
+
+    raw = np.tile(np.linspace(0.99, 1e-6, pbc_rnn.EDGES.size - 1), (2, 1)).astype("float32")
+    mapping = LogitRecalibration(0.4, 0.5, 5.0, 100)
+
+    class Served:
+        def __init__(self, card):
+            self.card = card
+
+        def __call__(self, x):
+            return {"survival": raw[:len(x)]}
+
+    x = np.zeros((2, 3, len(pbc_rnn.FEATURE_NAMES)), dtype="float32")
+    card = SimpleNamespace(parameters={"recalibration": mapping.to_dict()})
+    calibrated = pbc_rnn.predict(Served(card), x).survival
+    np.testing.assert_allclose(calibrated[:, 1:], mapping.apply(raw.astype(float)), rtol=1e-6)
+    assert np.all(calibrated[:, 0] == 1.0) and np.all(np.diff(calibrated, axis=1) < 0)
+    assert calibrated[0, -1] > 1000 * raw[0, -1]          # far less extreme
+    plain = pbc_rnn.predict(Served(None), x).survival    # a fold's network: no card, no map
+    np.testing.assert_allclose(plain[:, 1:], raw, rtol=1e-6)

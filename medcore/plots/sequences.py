@@ -18,7 +18,15 @@ MAIN_BIOMARKERS: tuple[tuple[str, str, bool], ...] = (
 )
 LOG_TICKS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50)
 CURRENT = "#c0392b"
+AXIS_TITLE = "years since first visit"
 EARLIER = "rgba(90, 90, 90, 0.25)"
+
+
+def years_since_first_visit(days) -> np.ndarray:
+    """Visit days as years since the patient's first visit in the data (an upload whose first
+    visit is on day 750 starts at 0, as the model's own time channel does)."""
+    days = np.asarray(days, dtype=float)
+    return (days - days.min()) / DAYS_PER_YEAR
 
 
 def biomarker_trajectories(visits: pd.DataFrame, *, as_of_visit: int | None = None
@@ -33,7 +41,7 @@ def biomarker_trajectories(visits: pd.DataFrame, *, as_of_visit: int | None = No
         Visits after this one (1-based) are drawn faded.
     """
     visits = visits.sort_values("day")
-    years = visits["day"].to_numpy(dtype=float) / DAYS_PER_YEAR
+    years = years_since_first_visit(visits["day"])
     k = len(visits) if as_of_visit is None else as_of_visit
     fig = make_subplots(rows=2, cols=2, subplot_titles=[m[1] for m in MAIN_BIOMARKERS],
                         horizontal_spacing=0.12, vertical_spacing=0.18)
@@ -54,7 +62,7 @@ def biomarker_trajectories(visits: pd.DataFrame, *, as_of_visit: int | None = No
         if log_axis:
             fig.update_yaxes(type="log", tickvals=LOG_TICKS, ticktext=[f"{t:g}" for t in LOG_TICKS],
                              row=row + 1, col=col + 1)
-    fig.update_xaxes(title_text="years since first visit", row=2)
+    fig.update_xaxes(title_text=AXIS_TITLE, row=2)
     fig.update_layout(height=500, margin={"t": 40, "b": 40, "l": 40, "r": 20})
     return fig
 
@@ -77,7 +85,7 @@ def survival_as_of_visit(times: np.ndarray, survival_by_visit: np.ndarray, days:
     as_of_visit : int
         1-based visit whose prediction is highlighted.
     """
-    start = np.asarray(days, dtype=float) / DAYS_PER_YEAR
+    start = years_since_first_visit(days)
     fig = go.Figure()
     for j in range(as_of_visit - 1):
         fig.add_trace(go.Scatter(
@@ -94,7 +102,7 @@ def survival_as_of_visit(times: np.ndarray, survival_by_visit: np.ndarray, days:
         name=f"after visit {as_of_visit}",
         hovertemplate="%{y:.0%} alive at year %{x:.1f}<extra></extra>"))
     fig.add_vline(x=start[k], line={"dash": "dot", "color": "grey"})
-    fig.update_layout(xaxis_title="years since first visit", yaxis_title="probability alive",
+    fig.update_layout(xaxis_title=AXIS_TITLE, yaxis_title="probability alive",
                       yaxis={"range": [0, 1.02], "tickformat": ".0%"}, height=380,
                       margin={"t": 30, "b": 40, "l": 50, "r": 20},
                       legend={"orientation": "h", "y": -0.25})
@@ -109,7 +117,7 @@ def survival_after_each_visit(days: np.ndarray, survival: np.ndarray, *, horizon
     as_of_visit : int, optional
         1-based visit marked as the current one; the visits after it are drawn faded.
     """
-    years = np.asarray(days, dtype=float) / DAYS_PER_YEAR
+    years = years_since_first_visit(days)
     survival = np.asarray(survival, dtype=float)
     text = [f"visit {j + 1}" for j in range(len(years))]
     k = len(years) if as_of_visit is None else as_of_visit
@@ -126,7 +134,7 @@ def survival_after_each_visit(days: np.ndarray, survival: np.ndarray, *, horizon
         fig.add_trace(go.Scatter(x=[years[k - 1]], y=[survival[k - 1]],
                                  mode="markers", marker={"color": CURRENT, "size": 12},
                                  hoverinfo="skip", showlegend=False))
-    fig.update_layout(xaxis_title="visit (years since first visit)",
+    fig.update_layout(xaxis_title=f"visit ({AXIS_TITLE})",
                       yaxis_title=f"{horizon:g}-year survival",
                       yaxis={"range": [0, 1.02], "tickformat": ".0%"}, height=240,
                       showlegend=False, margin={"t": 20, "b": 40, "l": 50, "r": 20})

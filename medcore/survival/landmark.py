@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from medcore.datasets.pbc import DAYS_PER_YEAR, LOG_FEATURES, VISIT_COLUMNS
-from medcore.survival.metrics import brier_at, calibration_at, harrell_c, kaplan_meier
+from medcore.survival.metrics import (brier_at, calibration_at, calibration_deciles, harrell_c,
+                                      kaplan_meier)
 
 LANDMARKS_YEARS = (1.0, 2.0, 3.0, 4.0, 5.0)
 HORIZON_YEARS = 5.0
@@ -43,8 +44,9 @@ class CrossValidation:
     scores : DataFrame, one row per (repeat, fold, landmark, model): ``c_index``, ``brier``,
         ``n_at_risk``, ``deaths_in_window``.
     predictions : DataFrame, one row per (repeat, landmark, model, patient at risk) from the
-        fold that held the patient out: ``survival`` (predicted to the end of the window),
-        ``time``, ``event`` (truncated at the horizon).
+        fold that held the patient out: ``fold``, ``survival`` (predicted to the end of the
+        window), ``time``, ``event`` (truncated at the horizon), ``residual_time``,
+        ``residual_event`` (not truncated).
     """
 
     scores: pd.DataFrame
@@ -257,9 +259,11 @@ def cross_validate(visits: pd.DataFrame, predictors: dict[str, Any], *, folds: i
                                  "n_at_risk": len(test_set.ids),
                                  "deaths_in_window": int(test_set.event.sum())})
                     predictions.append(pd.DataFrame({
-                        "repeat": repeat, "landmark": landmark, "model": name,
+                        "repeat": repeat, "fold": fold, "landmark": landmark, "model": name,
                         "id": test_set.ids, "survival": np.asarray(survival, dtype=float),
-                        "time": test_set.time, "event": test_set.event}))
+                        "time": test_set.time, "event": test_set.event,
+                        "residual_time": test_set.residual_time,
+                        "residual_event": test_set.residual_event}))
             steps.update(1)
     steps.close()
     return CrossValidation(pd.DataFrame(rows), pd.concat(predictions, ignore_index=True))
@@ -316,6 +320,90 @@ def window_calibration(predictions: pd.DataFrame, *, num_groups: int = CALIBRATI
     }
 
 
+def window_deciles(predictions: pd.DataFrame, *,
+                   horizon: float = HORIZON_YEARS) -> list[dict[str, float]]:
+    """Deciles of one model's out-of-fold window survival, all landmarks pooled, per repeat, then
+    averaged over repeats: ``[{"predicted", "observed" (Kaplan-Meier), "n" (per repeat)}]``,
+    decile 1 = lowest predicted survival."""
+    tables = [calibration_deciles(part["time"], part["event"], part["survival"], horizon)
+              for _, part in predictions.groupby("repeat")]
+    return [{"predicted": round(float(np.mean([t[i]["predicted"] for t in tables])), 4),
+             "observed": round(float(np.mean([t[i]["observed"] for t in tables])), 4),
+             "n": int(round(np.mean([t[i]["n"] for t in tables])))}
+            for i in range(len(tables[0]))]
+
+
+def cross_fitted_recalibration(result: CrossValidation, model: str, *, name: str,
+                               horizon: float = HORIZON_YEARS) -> CrossValidation:
+    """``result`` with one more model, ``name``: ``model``'s out-of-fold predictions recalibrated.
+
+    The predictions of fold ``k`` (repeat ``r``) are mapped by a logit recalibration
+    (:func:`medcore.survival.recalibration.fit_logit_recalibration`) fitted on the out-of-fold
+    predictions of the **other** folds of repeat ``r`` (all landmarks pooled): fold ``k``'s
+    predictions and outcomes never enter its own map. (The networks that made the other folds'
+    predictions were trained on folds that include ``k``, as in any cross-fitting without a nested
+    loop; a nested loop would retrain the network 4 times more.) Scores are recomputed per
+    (repeat, fold, landmark) as :func:`cross_validate` does; the training landmark set's censoring
+    for the Brier score is the other folds' patients at risk at that landmark.
+    """
+    from medcore.survival.recalibration import fit_logit_recalibration
+
+    predictions = result.predictions
+    source = predictions[predictions["model"] == model]
+    rows, added = [], []
+    for (repeat, fold), part in source.groupby(["repeat", "fold"], sort=True):
+        others = source[(source["repeat"] == repeat) & (source["fold"] != fold)]
+        recalibration = fit_logit_recalibration(others["survival"], others["time"],
+                                                others["event"], horizon)
+        calibrated = part.assign(model=name,
+                                 survival=recalibration.apply(part["survival"].to_numpy()))
+        added.append(calibrated)
+        for landmark, at in calibrated.groupby("landmark", sort=True):
+            train = others[others["landmark"] == landmark]
+            time, event = at["time"].to_numpy(), at["event"].to_numpy()
+            try:
+                brier = brier_at(at["residual_time"], at["residual_event"], at["survival"],
+                                 horizon, censoring_time=train["residual_time"],
+                                 censoring_event=train["residual_event"])
+            except ValueError:  # as horizon_brier: horizon outside the follow-up
+                brier = float("nan")
+            rows.append({"repeat": repeat, "fold": fold, "landmark": landmark, "model": name,
+                         "c_index": (harrell_c(time, event, 1.0 - at["survival"].to_numpy())
+                                     if event.sum() else float("nan")),
+                         "brier": brier, "n_at_risk": len(at),
+                         "deaths_in_window": int(event.sum())})
+    return CrossValidation(pd.concat([result.scores, pd.DataFrame(rows)], ignore_index=True),
+                           pd.concat([predictions, *added], ignore_index=True))
+
+
+def out_of_fold_recalibration(visits: pd.DataFrame, predictor: Any, *, folds: int = 5,
+                              seed: int = 0, horizon: float = HORIZON_YEARS,
+                              progress: bool = False):
+    """A logit recalibration of ``predictor`` fitted on its own out-of-fold window survival.
+
+    Cross-validates ``predictor`` on ``visits`` (patient-level ``folds``, fold seed ``seed``, one
+    repeat), pools the out-of-fold predictions of every landmark and fits
+    :func:`medcore.survival.recalibration.fit_logit_recalibration` on them.
+
+    Returns
+    -------
+    LogitRecalibration
+        Its ``description`` says what it was fitted on.
+    """
+    from medcore.survival.recalibration import fit_logit_recalibration
+
+    result = cross_validate(visits, {"model": predictor}, folds=folds, repeats=1, seed=seed,
+                            horizon=horizon, progress=progress)
+    oof = result.predictions
+    return fit_logit_recalibration(
+        oof["survival"], oof["time"], oof["event"], horizon,
+        description=(f"fitted on the out-of-fold {horizon:g}-year window survival of a "
+                     f"patient-level {folds}-fold cross-validation (fold seed {seed}) over "
+                     f"{visits['id'].nunique()} training patients, landmarks "
+                     f"{', '.join(f'{lm:g}' for lm in LANDMARKS_YEARS)} years pooled "
+                     f"({len(oof)} predictions)"))
+
+
 def _summary(frame: pd.DataFrame) -> dict[str, float]:
     per_fold = frame.groupby(["repeat", "fold"])[["c_index", "brier"]].mean()
     per_repeat = per_fold.groupby("repeat").mean()
@@ -348,6 +436,8 @@ def report(result: CrossValidation, *, model: str, dataset: str, n_test: int) ->
                    for k, v in _summary(frame).items()},
                 "per_landmark": per_landmark(frame),
                 f"calibration_{HORIZON_YEARS:g}y": window_calibration(
+                    result.predictions[result.predictions["model"] == name]),
+                f"calibration_{HORIZON_YEARS:g}y_deciles": window_deciles(
                     result.predictions[result.predictions["model"] == name])}
 
     ours = results[results["model"] == model].set_index(["repeat", "fold", "landmark"])
@@ -370,7 +460,9 @@ def report(result: CrossValidation, *, model: str, dataset: str, n_test: int) ->
                      "folds x repeats; calibration = mean predicted vs Kaplan-Meier observed "
                      f"survival to the end of the window by quintile of predicted risk, on the "
                      "pooled out-of-fold predictions of each repeat, per landmark, "
-                     "mean_abs_diff averaged over landmarks and repeats. Death = event, "
-                     "transplant censors."),
+                     "mean_abs_diff averaged over landmarks and repeats; "
+                     f"calibration_{HORIZON_YEARS:g}y_deciles = the same by decile of predicted "
+                     "window survival, all landmarks pooled, per repeat, averaged over repeats "
+                     "(n per repeat). Death = event, transplant censors."),
         "test": block(model), "baselines": baselines,
     }
