@@ -13,6 +13,10 @@ import streamlit as st
 from medcore import registry
 
 
+def _remember_tab(key: str, chosen: str) -> None:
+    st.session_state[chosen] = st.session_state[key]
+
+
 def render_page(page: str) -> None:
     """One tab per model shown on ``page`` (in the page's tab order), each drawn by its section's
     renderer."""
@@ -20,7 +24,12 @@ def render_page(page: str) -> None:
     if not specs:
         st.info(f"No model has a section on the {page} page yet.")
         return
-    tabs = st.tabs([spec.section(page).tab for spec in specs])
+    labels = [spec.section(page).tab for spec in specs]
+    chosen = f"{page}_tab_chosen"                # kept across pages (a tab's own state is not)
+    key = f"{page}_tab"
+    remembered = st.session_state.get(chosen)
+    tabs = st.tabs(labels, key=key, default=remembered if remembered in labels else None,
+                   on_change=_remember_tab, args=(key, chosen))
     for tab, spec in zip(tabs, specs):
         with tab:
             importlib.import_module(spec.section(page).renderer).render(spec)

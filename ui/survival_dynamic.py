@@ -18,12 +18,15 @@ from medcore.models import pbc_rnn
 from medcore.plots import sequences as plots
 from medcore.registry import ModelSpec
 from medcore.schemas import PBC_VISITS
+from medcore.survival import wording
 from ui import audit_trail, common, state
 
 MODEL = pbc_rnn.NAME
 EXAMPLE = "Example patient (held out of training)"
 UPLOADED = "Uploaded visits (Upload page)"
 HORIZON = 5.0
+#: The visit slider's key (its value is kept across pages, ``persist_state="session"``).
+SLIDER = "pbc_as_of_visit"
 
 
 @st.cache_data(show_spinner=False)
@@ -40,7 +43,7 @@ def _predict(history: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 def _choose_history() -> tuple[pd.DataFrame | None, list[str]]:
     """The visits of one patient, checked; ``(None, [])`` when there is nothing to show."""
     source = st.radio("Visits from", [EXAMPLE, UPLOADED], horizontal=True,
-                      key="pbc_source")
+                      key="pbc_source", persist_state="session")
     if source == EXAMPLE:
         try:
             visits = _demo_visits()
@@ -63,7 +66,10 @@ def _choose_history() -> tuple[pd.DataFrame | None, list[str]]:
         return None, []
     ids = list(pd.unique(visits["id"]))
     key = "pbc_patient_example" if source == EXAMPLE else "pbc_patient_upload"
-    patient = st.selectbox("Patient", ids, key=key, format_func=lambda i: f"patient {i}")
+    if st.session_state.get(key) not in ids:       # another file since: its first patient
+        st.session_state.pop(key, None)
+    patient = st.selectbox("Patient", ids, key=key, format_func=lambda i: f"patient {i}",
+                           persist_state="session")
     history = visits[visits["id"] == patient].sort_values("day").reset_index(drop=True)
     history.attrs = {}
     tag = f"(patient {patient})"
@@ -78,26 +84,18 @@ def _held_out_caption(visits: pd.DataFrame) -> str:
             "not) were kept out of the shipped model's training; the model never saw them.")
 
 
-def _sentence(survival: float, k: int, day: float) -> str:
-    per_100 = int(round(100 * survival))
-    return (f"From visits 1 to {k} (the last on day {day:g}, year {day / DAYS_PER_YEAR:.1f}), "
-            f"about **{per_100} of 100** patients like this one are predicted to be alive "
-            f"{HORIZON:g} years after that visit.")
-
-
-def _near_zero_note(survival: float) -> str | None:
-    """Caveat for a near-zero prediction, from the card's cross-validated calibration."""
+def _sentence(survival: float, k: int, years: float) -> str:
+    """The headline, in words the card's calibration deciles support (never a bare 0 of 100)."""
     try:
-        evaluation = registry.load_card(MODEL).evaluation or {}
-        near = evaluation["test"]["calibration_5y"]["near_zero"]
-    except (MedcoreError, KeyError, TypeError):
-        return None
-    if survival >= near["threshold"]:
-        return None
-    return (f"Predictions below {near['threshold']:.0%} are over-confident: in the model's "
-            f"landmark cross-validation, about {near['observed_survival_km']:.0%} of the patients "
-            f"given such a {HORIZON:g}-year prediction were still alive {HORIZON:g} years later. "
-            "Read it as 'very high risk', not as certainty.")
+        deciles = registry.load_card(MODEL).calibration_5y_deciles
+    except MedcoreError:
+        deciles = ()
+    figure = wording.calibrated_figure(survival, deciles)
+    when = f"{HORIZON:g} years after that visit"
+    return (f"From visits 1 to {k} (the last {years:.1f} years after the first visit in the "
+            "data): " + wording.survival_headline(
+                figure, who="patients like this one", outcome=f"alive {when}",
+                evaluation="the model's landmark cross-validation"))
 
 
 def _observed(history: pd.DataFrame) -> str:
@@ -133,15 +131,16 @@ def render(spec: ModelSpec) -> None:
 
     n_visits = len(days)
     if n_visits > 1:
-        k = st.slider("As of visit k", 1, n_visits, n_visits, key="pbc_as_of_visit",
+        if not 1 <= st.session_state.get(SLIDER, 1) <= n_visits:    # kept from a longer history
+            st.session_state.pop(SLIDER)
+        k = st.slider("As of visit k", 1, n_visits, n_visits, key=SLIDER,
+                      persist_state="session",
                       help="Predict from visits 1..k only; earlier predictions are faded.")
     else:
         k = 1
     five_year = pbc_rnn.survival_at(times, by_visit, HORIZON)
-    st.markdown(_sentence(float(five_year[k - 1]), k, float(days[k - 1])))
-    note = _near_zero_note(float(five_year[k - 1]))
-    if note:
-        st.caption(note)
+    st.markdown(_sentence(float(five_year[k - 1]), k,
+                          float(plots.years_since_first_visit(days)[k - 1])))
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Predicted survival after visit k**")

@@ -1,13 +1,18 @@
 """AppTest of the Survival page's PBC tab (``ui/survival_dynamic.py``)."""
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
+
+import numpy as np
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from medcore import registry
+from medcore.models import pbc_rnn
 from medcore.records import load_records
 from ui import state
 from ui.survival_dynamic import UPLOADED
@@ -91,3 +96,69 @@ def test_uploaded_single_visit_patient_gets_a_warning_and_a_curve():
     assert any("patient B" in shown(w.value) and "only visit" in shown(w.value)
                for w in at.warning)
     assert chart_keys(at) >= 3
+
+
+DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
+#: A patient as ill as the PBC data hold: the model gives a very low 5-year survival.
+DYING = {**VISIT, "bili": 25.0, "albumin": 2.0, "protime": 15.0, "alk.phos": 3000.0,
+         "ast": 250.0, "platelet": 90.0, "ascites": 1, "hepato": 1, "spiders": 1, "edema": 1.0,
+         "stage": 4, "age": 70.0}
+
+
+def test_high_risk_headline_says_what_the_calibration_supports():
+    rows = [{"id": "H", "day": d, **DYING} for d in (0, 180, 365)]
+    records = load_records(pd.DataFrame(rows).to_csv(index=False).encode(), "pbc_visits")
+    at = run_page(records, source=UPLOADED)
+    assert not at.exception
+    headline = next(m.value for m in at.markdown if "From visits 1 to 3" in m.value)
+    assert " 0 of 100" not in headline and "100 of 100" not in headline
+    survival = float(pbc_rnn.survival_at(*_curve(at), pbc_rnn.HORIZON_YEARS)[0])
+    deciles = registry.load_card("pbc_rnn").calibration_5y_deciles
+    if round(100 * survival) < 5:
+        assert "fewer than 5 of 100" in headline.lower()
+    if deciles:                                      # the observed figure of its decile is said
+        nearest = min(deciles, key=lambda d: abs(d.predicted - survival))
+        observed = round(100 * nearest.observed)
+        assert (f"{observed} of 100" if observed else "fewer than 1 of 100") in headline
+
+
+def _curve(at):
+    history = at.session_state[HISTORY]
+    times, by_visit, _ = pbc_rnn.survival_by_visit(registry.serving_model("pbc_rnn"), history)
+    return times, by_visit[-1:]
+
+
+def test_uploaded_file_starting_at_day_750_is_drawn_from_zero():
+    at = run_page(uploaded({"L": [750]}), source=UPLOADED)
+    assert not at.exception
+    curve = next(c for c in at.get("plotly_chart") if "probability alive" in c.proto.spec)
+    assert _values(json.loads(curve.proto.spec)["data"][-1]["x"])[0] == 0.0
+    assert any("the last 0.0 years after the first visit" in m.value for m in at.markdown)
+
+
+def _values(field) -> np.ndarray:
+    """A plotly JSON array: a list, or ``{"dtype", "bdata"}`` (base64 of the raw values)."""
+    if isinstance(field, dict):
+        return np.frombuffer(base64.b64decode(field["bdata"]), dtype=field["dtype"])
+    return np.asarray(field)
+
+
+def test_tab_source_patient_and_slider_survive_a_visit_to_another_page():
+    at = AppTest.from_file(DASHBOARD, default_timeout=120)
+    at.session_state[state.RECORDS] = {"pbc_visits": uploaded({"A": [0, 180, 400, 700],
+                                                                "B": [0, 90]})}
+    at.run()
+    at.switch_page("app_pages/survival.py").run()
+    at.radio(key="pbc_source").set_value(UPLOADED).run()
+    at.selectbox(key="pbc_patient_upload").set_value("A").run()
+    at.slider(key="pbc_as_of_visit").set_value(2).run()
+    at.session_state["Survival_tab_chosen"] = at.tabs[1].label   # as the tab's callback does
+    at.switch_page("app_pages/upload.py").run()
+    assert not at.exception
+    at.switch_page("app_pages/survival.py").run()
+    assert not at.exception
+    assert at.radio(key="pbc_source").value == UPLOADED
+    assert at.selectbox(key="pbc_patient_upload").value == "A"
+    assert at.slider(key="pbc_as_of_visit").value == 2
+    assert any("From visits 1 to 2" in m.value for m in at.markdown)
+    assert at.session_state["Survival_tab"] == at.tabs[1].label
