@@ -10,28 +10,21 @@ import streamlit as st
 from medcore.cards import ModelCard
 from medcore.errors import MedcoreError
 from medcore.models import breast_cancer_deepsurv as model
+from medcore.models import breast_cancer_receptors as receptors
 from medcore.records import MAX_BYTES, check_file_size, safe_csv
 from medcore.registry import ModelSpec
 from medcore.schemas import ROTTERDAM
 from ui import audit_trail, common, forms, state
 
 NAME = model.NAME
-YEARS = (1.0, 3.0, 5.0)
+#: Horizons shown (those within the card's ``max_years``); 5 and 10 as NHS PREDICT.
+YEARS = (1.0, 3.0, 5.0, 10.0)
 BAND_TEXT = ("The shaded band is the spread (lowest to highest) of the ensemble's networks, each "
              "trained on a bootstrap resample of the Rotterdam data: it shows how much the fit "
              "itself varies, not a full confidence interval.")
 CAVEAT = ("This compares the model's predictions with hormone therapy switched on and off. It is "
           "an association learnt from observational (Rotterdam) data, not the effect a "
           "randomised trial would measure; treated and untreated women differed in other ways.")
-
-
-@st.cache_data(show_spinner=False)
-def _gbsg_km() -> dict:
-    from medcore.datasets.rotterdam_gbsg import load_gbsg
-    from medcore.survival.metrics import kaplan_meier
-
-    gbsg = load_gbsg()
-    return kaplan_meier(gbsg["time"], gbsg["event"])
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -41,6 +34,38 @@ def _read_records(data: bytes) -> pd.DataFrame:
     return load_records(data, ROTTERDAM)
 
 
+#: How each receptor status reads on the page (the cut-off from the module).
+STATUS_LABELS = {
+    receptors.VALUE: "a value in fmol/l (in the form below)",
+    receptors.POSITIVE: f"positive ({receptors.CUTOFF_FMOL_L:g} fmol/l or more), no value",
+    receptors.NEGATIVE: f"negative (below {receptors.CUTOFF_FMOL_L:g} fmol/l), no value",
+    receptors.UNKNOWN: "unknown",
+}
+RECEPTOR_TITLES = {"er": "Oestrogen receptor (ER)", "pgr": "Progesterone receptor (PgR)"}
+
+
+def _receptor_statuses() -> None:
+    """ER and PgR as the pathology report gives them (kept across pages)."""
+    for column, receptor in zip(st.columns(2), receptors.RECEPTORS):
+        column.selectbox(RECEPTOR_TITLES[receptor], receptors.STATUSES,
+                         format_func=STATUS_LABELS.get, key=f"rfs_{receptor}_status",
+                         persist_state="session",
+                         help=f"Positive means {receptors.CUTOFF_FMOL_L:g} fmol/l or more. A "
+                              "status without a value averages the model's predictions over the "
+                              "training patients' values in that category.")
+    if any(st.session_state.get(f"rfs_{r}_status", receptors.VALUE) != receptors.VALUE
+           for r in receptors.RECEPTORS):
+        st.caption("The form's value of a receptor given as a status is not used.")
+
+
+def _statuses(spec: ModelSpec) -> dict[str, str]:
+    """The statuses chosen above the form; values only for a record from an uploaded file."""
+    if audit_trail.source_of(state.input_key(spec)) != "form":
+        return {r: receptors.VALUE for r in receptors.RECEPTORS}
+    return {r: st.session_state.get(f"rfs_{r}_status", receptors.VALUE)
+            for r in receptors.RECEPTORS}
+
+
 def _choose_patient(spec: ModelSpec, card: ModelCard) -> None:
     """The form or a row of the uploaded records -> the model's input key (when valid)."""
     records = st.session_state.get(state.RECORDS, {}).get(ROTTERDAM.name)
@@ -48,6 +73,7 @@ def _choose_patient(spec: ModelSpec, card: ModelCard) -> None:
     source = st.radio("Patient", sources, horizontal=True, key="rfs_source")
     ranges = model.numeric_training_ranges(card)
     if source == "Enter values":
+        _receptor_statuses()
         last = st.session_state.get(state.input_key(spec))
         defaults = (last.iloc[0].to_dict() if isinstance(last, pd.DataFrame)
                     else model.training_defaults(card))
@@ -71,50 +97,82 @@ def _choose_patient(spec: ModelSpec, card: ModelCard) -> None:
         audit_trail.note_source(state.input_key(spec), "uploaded-records")
 
 
-def _show_patient(served, patient: pd.DataFrame) -> None:
-    from medcore.plots.survival import icon_array, survival_figure
+def _followup_note(card: ModelCard) -> str:
+    """What the 10-year figure rests on: the GBSG follow-up (from the card's evaluation)."""
+    followup = (card.evaluation or {}).get("test_followup_years") or {}
+    reach = (f"the external check on the GBSG trial reaches about {followup['max']:.0f} years "
+             f"(its longest follow-up, {followup['max']:.1f} years)" if "max" in followup
+             else "the external check on the GBSG trial does not reach 10 years")
+    return (f"Beyond 5 years the figures rest on the Rotterdam cohort: {reach}, and a "
+            "cross-validated 10-year calibration within Rotterdam has not been done yet.")
 
-    prediction = model.predict(served, patient)
-    km = _gbsg_km()
+
+def _show_patient(served, rows: receptors.ReceptorRows) -> None:
+    from medcore.plots.survival import survival_figure
+
+    prediction = receptors.predict_status(served, rows)
     curves = {"This patient (model)": {"survival": prediction.survival[0],
                                        "lower": prediction.lower[0], "upper": prediction.upper[0],
                                        "band_name": "ensemble spread"}}
-    st.plotly_chart(survival_figure(prediction.times, curves, kaplan_meier=km,
-                                    kaplan_meier_name="GBSG cohort (Kaplan-Meier)", marks=YEARS,
+    years = [y for y in YEARS if y <= prediction.times[-1]]
+    st.plotly_chart(survival_figure(prediction.times, curves, marks=years,
                                     y_title="Alive without recurrence"),
                     key="rfs_chart_curve")
     share = served.card.parameters["max_years_min_share"]
     st.caption(f"{BAND_TEXT} The curve stops at {prediction.times[-1]:g} years (at least "
-               f"{share:.0%} of Rotterdam patients still followed); the GBSG cohort's at its last "
-               f"follow-up ({km['max_followup']:.1f} years).")
-    for column, year in zip(st.columns(len(YEARS)), YEARS):
+               f"{share:.0%} of Rotterdam patients still followed). {_followup_note(served.card)}")
+    for column, year in zip(st.columns(len(years)), years):
         value, low, high = (float(v[0]) for v in prediction.at(year))
         column.metric(f"Recurrence-free at {year:g} year{'s' if year != 1 else ''}",
                       f"{value:.0%}", help=f"Ensemble spread {low:.0%} to {high:.0%}")
-    five, _, _ = prediction.at(5.0)
-    sentence = model.rfs_sentence(five[0], 5)
-    st.markdown(f"**{sentence}**")
-    count = int(round(100 * float(five[0])))
-    st.plotly_chart(icon_array(count, label="alive without recurrence at 5 years",
-                               other_label="recurrence or death by 5 years",
-                               title="100 women like her, 5 years after surgery"),
-                    key="rfs_chart_icons")
+    for year in (y for y in years if y >= model.HORIZON_YEARS):
+        st.markdown(f"**{model.rfs_sentence(float(prediction.at(year)[0][0]), year)}**")
 
 
-def _show_hormone_therapy(served, patient: pd.DataFrame) -> None:
-    from medcore.plots.survival import survival_figure
+def _benefit_sentence(counts: model.TreatmentCounts) -> str:
+    """The icon array's numbers in words (PREDICT's order: without, extra, recurrence)."""
+    when = f"{counts.years:g} years after surgery"
+    text = (f"**{when.capitalize()}**: of 100 women like her, {counts.alive_without} would be "
+            "alive without recurrence without hormone therapy; ")
+    if counts.fewer:
+        text += (f"the model predicts {counts.fewer} fewer with it (it has learnt an association "
+                 "in that direction, not an effect); ")
+    else:
+        text += f"{counts.extra} more would be alive without recurrence because of it; "
+    return text + f"{counts.recurrence} would have a recurrence or die."
 
-    both = model.with_and_without(served, patient, "hormon")
+
+def _show_hormone_therapy(served, rows: receptors.ReceptorRows) -> None:
+    from medcore.plots.survival import survival_figure, treatment_icon_arrays
+
+    both = {v: receptors.average(p)
+            for v, p in model.with_and_without(served, rows.rows, "hormon").items()}
     curves = {label: {"survival": both[v].survival[0], "lower": both[v].lower[0],
                       "upper": both[v].upper[0]}
               for v, label in ((0, "Without hormone therapy"), (1, "With hormone therapy"))}
-    st.plotly_chart(survival_figure(both[0].times, curves, marks=(5.0,),
+    years = tuple(y for y in YEARS if y >= model.HORIZON_YEARS and y <= both[0].times[-1])
+    st.plotly_chart(survival_figure(both[0].times, curves, marks=years,
                                     y_title="Alive without recurrence"),
                     key="rfs_chart_hormone_therapy")
-    without, with_ = (float(both[v].at(5.0)[0][0]) for v in (0, 1))
-    st.markdown(f"At 5 years: **{with_:.0%}** with vs **{without:.0%}** without hormone therapy "
-                f"(difference {100 * (with_ - without):+.0f} percentage points).")
+    counts = model.treatment_counts(served, rows.rows, years)
+    st.plotly_chart(treatment_icon_arrays([(f"{c.years:g} years after surgery",
+                                            c.alive_without, c.extra) for c in counts]),
+                    key="rfs_chart_icons")
+    for item in counts:
+        st.markdown(_benefit_sentence(item))
     st.info(CAVEAT, icon=":material/info:")
+
+
+def _results_first(scored: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The scored table as shown: identifier, results (percent, one decimal, plain titles), then
+    the inputs. The download keeps ``scored`` as it is (fractions, CSV column names)."""
+    titles = model.score_titles()
+    results = [c for c in titles if c in scored.columns]
+    ids = [c for c in ("patient_id",) if c in scored.columns]
+    shown = scored[ids + results + [c for c in scored.columns if c not in ids + results]].copy()
+    shown[results] = 100 * shown[results]
+    return shown, {c: st.column_config.NumberColumn(titles[c], format="%.1f%%")
+                   for c in results}
 
 
 def _score_csv(served) -> None:
@@ -142,8 +200,9 @@ def _score_csv(served) -> None:
     for warning in out_of_range(records, model.numeric_training_ranges(served.card)):
         common.show_warning(warning)                  # they quote the file's headers
     scored = model.score_records(served, records)
-    common.upload_table(scored, hide_index=True, key="rfs_scored_table",
-                        column_config=ROTTERDAM.display_labels)     # clinical titles on screen
+    shown, titles = _results_first(scored)
+    common.upload_table(shown, hide_index=True, key="rfs_scored_table",
+                        column_config={**ROTTERDAM.display_labels, **titles})
     audit_trail.prediction_shown(NAME, "Survival", "uploaded-records", records)
     st.download_button("Download the scores (CSV)", data=safe_csv(scored),  # no cell a formula
                        file_name="recurrence_free_survival.csv", mime="text/csv",
@@ -189,11 +248,14 @@ def _patient_sections(spec: ModelSpec, served) -> None:
     if patient is None:
         st.info("Enter the patient's values and press **Predict survival**.")
         return
-    _show_patient(served, patient)
+    rows = receptors.receptor_rows(patient, _statuses(spec))
+    if rows.averaged_over:
+        st.info(receptors.describe(rows), icon=":material/info:")
+    _show_patient(served, rows)
     audit_trail.prediction_shown(NAME, "Survival", audit_trail.source_of(state.input_key(spec)),
                                  patient)
     st.subheader("With and without hormone therapy")
-    _show_hormone_therapy(served, patient)
+    _show_hormone_therapy(served, rows)
 
 
 def render(spec: ModelSpec) -> None:

@@ -517,6 +517,49 @@ def with_and_without(model: ServingModel, patient: pd.DataFrame,
     return result
 
 
+@dataclass(frozen=True)
+class TreatmentCounts:
+    """Of 100 women like her, ``years`` after surgery (NHS PREDICT's icon array).
+
+    without, with_ : predicted recurrence-free survival without / with hormone therapy.
+    alive_without : women alive without recurrence even without hormone therapy (of 100).
+    extra : additional women alive without recurrence because of it (0 when the model predicts
+        no benefit); fewer : women fewer alive with it (0 unless the model predicts harm).
+    recurrence : the rest, recurrence or death; the three drawn counts sum to 100.
+    """
+
+    years: float
+    without: float
+    with_: float
+
+    @property
+    def alive_without(self) -> int:
+        return min(int(round(100 * self.without)), int(round(100 * self.with_)))
+
+    @property
+    def extra(self) -> int:
+        return max(int(round(100 * self.with_)) - int(round(100 * self.without)), 0)
+
+    @property
+    def fewer(self) -> int:
+        return max(int(round(100 * self.without)) - int(round(100 * self.with_)), 0)
+
+    @property
+    def recurrence(self) -> int:
+        return 100 - self.alive_without - self.extra
+
+
+def treatment_counts(model: ServingModel, patient: pd.DataFrame,
+                     years: tuple[float, ...] = (5.0, 10.0),
+                     column: str = "hormon") -> list[TreatmentCounts]:
+    """One :class:`TreatmentCounts` per horizon in ``years``, from the same predictions as
+    :func:`with_and_without` (the curves on the page); several rows of one patient (receptor
+    values to average over, :mod:`medcore.models.breast_cancer_receptors`) are averaged."""
+    both = with_and_without(model, patient, column)
+    return [TreatmentCounts(float(year), float(both[0].at(year)[0].mean()),
+                            float(both[1].at(year)[0].mean())) for year in years]
+
+
 def score_records(model: ServingModel, frame: pd.DataFrame,
                   years: tuple[float, ...] = (1.0, 3.0, 5.0)) -> pd.DataFrame:
     """RFS at ``years`` for every row, with the 5-year band; identifiers kept when present.
@@ -541,6 +584,18 @@ def score_records(model: ServingModel, frame: pd.DataFrame,
         out[f"rfs_{HORIZON_YEARS:g}y_low"] = prediction.lower[:, k].round(3)
         out[f"rfs_{HORIZON_YEARS:g}y_high"] = prediction.upper[:, k].round(3)
     return out
+
+
+def score_titles(years: tuple[float, ...] = (1.0, 3.0, 5.0)) -> dict[str, str]:
+    """Plain titles of :func:`score_records`' result columns, in the order they come:
+    ``{"rfs_5y": "Recurrence-free at 5 years", "rfs_5y_low": "... lowest network", ...}``."""
+    titles = {f"rfs_{year:g}y": f"Recurrence-free at {year:g} year{'s' if year != 1 else ''}"
+              for year in years}
+    if HORIZON_YEARS in years:
+        five = titles[f"rfs_{HORIZON_YEARS:g}y"]
+        titles[f"rfs_{HORIZON_YEARS:g}y_low"] = f"{five}, lowest network of the ensemble"
+        titles[f"rfs_{HORIZON_YEARS:g}y_high"] = f"{five}, highest network of the ensemble"
+    return titles
 
 
 def rfs_sentence(probability: float, years: float) -> str:

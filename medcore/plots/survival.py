@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from medcore.plots import palette
+
 #: Colour-blind-safe palette (Okabe-Ito).
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 GREY = "#7f7f7f"
@@ -64,7 +66,7 @@ def survival_figure(times, curves: Mapping[str, Mapping[str, Sequence[float]]], 
     curves : mapping name -> {"survival", optional "lower", "upper"}, each shape (t,)
     kaplan_meier : dict from :func:`medcore.survival.metrics.kaplan_meier`, optional
         Drawn only up to its own times (never beyond the cohort's follow-up).
-    marks : years to mark with a vertical dotted line (e.g. 1, 3, 5).
+    marks : years to mark with a labelled vertical dotted line (e.g. 1, 3, 5).
     """
     figure = go.Figure()
     for index, (name, curve) in enumerate(curves.items()):
@@ -77,8 +79,10 @@ def survival_figure(times, curves: Mapping[str, Mapping[str, Sequence[float]]], 
                            lower=kaplan_meier.get("lower"), upper=kaplan_meier.get("upper"),
                            name=kaplan_meier_name, colour=GREY, dash="dot", step=True,
                            band_name=f"{kaplan_meier_name}: 95% CI")
-    for year in marks:
-        figure.add_vline(x=year, line={"color": "#bbbbbb", "width": 1, "dash": "dot"})
+    for year in marks:                           # labelled guide lines
+        figure.add_vline(x=year, line={"color": palette.GUIDE, "width": 1, "dash": "dot"},
+                         annotation_text=f"{year:g} year{'s' if year != 1 else ''}",
+                         annotation_position="top", annotation_font_color=palette.NEUTRAL)
     figure.update_layout(title=title, xaxis_title="Years since surgery", yaxis_title=y_title,
                          yaxis={"range": [0, 1.02], "tickformat": ".0%"},
                          legend={"orientation": "h", "y": -0.2}, margin={"t": 40, "b": 10},
@@ -88,7 +92,7 @@ def survival_figure(times, curves: Mapping[str, Mapping[str, Sequence[float]]], 
 
 def icon_array(count: int, *, total: int = 100, columns: int = 10,
                label: str = "free of the event", other_label: str = "had the event",
-               colour: str = PALETTE[2], other_colour: str = PALETTE[1],
+               colour: str = palette.BETTER, other_colour: str = palette.WORSE,
                title: str | None = None) -> go.Figure:
     """An icon array: ``count`` of ``total`` people in one colour, the rest in another.
 
@@ -113,6 +117,57 @@ def icon_array(count: int, *, total: int = 100, columns: int = 10,
     figure.update_layout(title=title, height=360, margin={"t": 40, "b": 10, "l": 10, "r": 10},
                          xaxis={"visible": False, "range": [-0.7, columns - 0.3]},
                          yaxis={"visible": False, "scaleanchor": "x"},
+                         legend={"orientation": "h", "y": -0.05}, plot_bgcolor="white")
+    return figure
+
+
+#: The three groups of a treatment icon array, in drawing order, with their palette colours.
+TREATMENT_GROUPS = (("alive without recurrence without hormone therapy", palette.BETTER),
+                    ("additional women alive without recurrence because of hormone therapy",
+                     palette.BENEFIT),
+                    ("recurrence or death", palette.WORSE))
+
+
+def treatment_icon_arrays(panels: Sequence[tuple[str, int, int]], *, total: int = 100,
+                          columns: int = 10,
+                          groups: Sequence[tuple[str, str]] = TREATMENT_GROUPS) -> go.Figure:
+    """NHS PREDICT's icon array, one panel per horizon: ``alive`` people in the first colour,
+    ``extra`` in the second (the treatment's benefit), the rest in the third.
+
+    Parameters
+    ----------
+    panels : sequence of ``(title, alive, extra)``
+        E.g. ``("5 years after surgery", 62, 4)``.
+    groups : three ``(label, colour)`` pairs, in drawing order.
+
+    Raises
+    ------
+    ValueError
+        ``alive`` or ``extra`` negative, or ``alive + extra`` above ``total``.
+    """
+    from plotly.subplots import make_subplots
+
+    figure = make_subplots(rows=1, cols=len(panels), subplot_titles=[p[0] for p in panels],
+                           horizontal_spacing=0.06)
+    index = np.arange(total)
+    x, y = index % columns, -(index // columns)
+    for number, (_, alive, extra) in enumerate(panels, start=1):
+        if alive < 0 or extra < 0 or alive + extra > total:
+            raise ValueError(f"alive={alive}, extra={extra}; expected whole numbers >= 0 with "
+                             f"alive + extra <= {total}.")
+        bounds = (0, alive, alive + extra, total)
+        for (label, colour), start, stop in zip(groups, bounds[:-1], bounds[1:]):
+            mask = (index >= start) & (index < stop)
+            figure.add_trace(go.Scatter(
+                x=x[mask], y=y[mask], mode="markers", name=label, legendgroup=label,
+                showlegend=number == 1, hovertemplate=f"{stop - start} of {total}: {label}"
+                                                      "<extra></extra>",
+                marker={"symbol": "circle", "size": 15, "color": colour,
+                        "line": {"color": "white", "width": 1}}), row=1, col=number)
+        figure.update_xaxes(visible=False, range=[-0.7, columns - 0.3], row=1, col=number)
+        figure.update_yaxes(visible=False, scaleanchor=f"x{number if number > 1 else ''}",
+                            row=1, col=number)
+    figure.update_layout(height=380, margin={"t": 40, "b": 10, "l": 10, "r": 10},
                          legend={"orientation": "h", "y": -0.05}, plot_bgcolor="white")
     return figure
 
