@@ -11,6 +11,7 @@ from medcore.cards import ModelCard
 from medcore.errors import MedcoreError
 from medcore.models import breast_cancer_deepsurv as model
 from medcore.models import breast_cancer_receptors as receptors
+from medcore.plots import palette
 from medcore.records import MAX_BYTES, check_file_size, safe_csv
 from medcore.registry import ModelSpec
 from medcore.schemas import ROTTERDAM
@@ -103,7 +104,7 @@ def _followup_note(card: ModelCard) -> str:
     reach = (f"the external check on the GBSG trial reaches about {followup['max']:.0f} years "
              f"(its longest follow-up, {followup['max']:.1f} years)" if "max" in followup
              else "the external check on the GBSG trial does not reach 10 years")
-    return (f"Beyond 5 years the figures rest on the Rotterdam cohort: {reach}, and a "
+    return (f"The 10-year figure rests on the Rotterdam cohort alone: {reach}, and a "
             "cross-validated 10-year calibration within Rotterdam has not been done yet.")
 
 
@@ -148,8 +149,9 @@ def _show_hormone_therapy(served, rows: receptors.ReceptorRows) -> None:
     both = {v: receptors.average(p)
             for v, p in model.with_and_without(served, rows.rows, "hormon").items()}
     curves = {label: {"survival": both[v].survival[0], "lower": both[v].lower[0],
-                      "upper": both[v].upper[0]}
-              for v, label in ((0, "Without hormone therapy"), (1, "With hormone therapy"))}
+                      "upper": both[v].upper[0], "colour": colour}     # as in the icon array
+              for v, label, colour in ((0, "Without hormone therapy", palette.BETTER),
+                                       (1, "With hormone therapy", palette.BENEFIT))}
     years = tuple(y for y in YEARS if y >= model.HORIZON_YEARS and y <= both[0].times[-1])
     st.plotly_chart(survival_figure(both[0].times, curves, marks=years,
                                     y_title="Alive without recurrence"),

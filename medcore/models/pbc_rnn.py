@@ -568,8 +568,12 @@ def fit_recalibration(train_visits: pd.DataFrame, *, progress: bool = False):
     fits; fold seed ``CALIBRATION_SEED``)."""
     from medcore.survival import landmark
 
-    return landmark.out_of_fold_recalibration(train_visits, RNNPredictor(),
-                                              seed=CALIBRATION_SEED, progress=progress)
+    import dataclasses
+
+    fitted = landmark.out_of_fold_recalibration(train_visits, RNNPredictor(),
+                                                seed=CALIBRATION_SEED, progress=progress)
+    return dataclasses.replace(fitted, description=f"{fitted.description}; the demo patients "
+                                                   "shown on the page left out")
 
 
 def _previous_selection(models_dir) -> dict[str, Any]:

@@ -63,7 +63,8 @@ def survival_figure(times, curves: Mapping[str, Mapping[str, Sequence[float]]], 
     ----------
     times : array-like, shape (t,)
         Years, shared by every curve in ``curves``.
-    curves : mapping name -> {"survival", optional "lower", "upper"}, each shape (t,)
+    curves : mapping name -> {"survival", optional "lower", "upper"}, each shape (t,), and
+        optional "colour" and "band_name"
     kaplan_meier : dict from :func:`medcore.survival.metrics.kaplan_meier`, optional
         Drawn only up to its own times (never beyond the cohort's follow-up).
     marks : years to mark with a labelled vertical dotted line (e.g. 1, 3, 5).
@@ -72,7 +73,7 @@ def survival_figure(times, curves: Mapping[str, Mapping[str, Sequence[float]]], 
     for index, (name, curve) in enumerate(curves.items()):
         add_survival_curve(figure, times, curve["survival"], lower=curve.get("lower"),
                            upper=curve.get("upper"), name=name,
-                           colour=PALETTE[index % len(PALETTE)],
+                           colour=curve.get("colour", PALETTE[index % len(PALETTE)]),
                            band_name=curve.get("band_name"))
     if kaplan_meier is not None:
         add_survival_curve(figure, kaplan_meier["times"], kaplan_meier["survival"],

@@ -103,11 +103,11 @@ def survival_headline(figure: CalibratedFigure, *, who: str, outcome: str,
     if figure.observed is None:
         return f"**{figure.phrase.capitalize()}** {who} are predicted to be {outcome}."
     observed = observed_per_100(figure.observed)
-    similar = (f"patients given predictions like this one in {evaluation} (decile "
-               f"{figure.decile} of 10 of its predictions)")
+    similar = (f"In {evaluation}, {{}} patients given predictions like this one (decile "
+               f"{figure.decile} of 10) were")
     if figure.observed_leads:
-        return (f"Of the {similar}, **{observed}** were {outcome}. The model's own figure, "
+        return (similar.format(f"**{observed}**") + f" {outcome}. The model's own figure, "
                 f"{figure.phrase}, is further from what was observed than its calibration "
                 "allows elsewhere: read the observed figure.")
-    return (f"**{figure.phrase.capitalize()}** {who} are predicted to be {outcome}. Of the "
-            f"{similar}, {observed} were.")
+    return (f"**{figure.phrase.capitalize()}** {who} are predicted to be {outcome}. "
+            + similar.format(observed) + ".")
