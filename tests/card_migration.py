@@ -25,6 +25,9 @@ from medcore.registry import MODELS_DIR, spec
 
 #: The last commit with untyped cards (main after the survival package moved the Cox layer).
 BEFORE = "290de1e"
+#: The commit that wrote the typed cards (the migration's output); later commits may change a
+#: card on purpose (a new evaluation, a recalibration), so the migration is checked against it.
+MIGRATED = "07938da"
 NAMES = ("pneumonia_cnn", "breast_cancer_fnn", "breast_cancer_deepsurv", "pbc_rnn")
 ROOT = Path(__file__).resolve().parent.parent
 
