@@ -269,3 +269,24 @@ def test_predict_applies_the_cards_recalibration_and_only_it():
     assert calibrated[0, -1] > 1000 * raw[0, -1]          # far less extreme
     plain = pbc_rnn.predict(Served(None), x).survival    # a fold's network: no card, no map
     np.testing.assert_allclose(plain[:, 1:], raw, rtol=1e-6)
+
+
+@pytest.mark.slow
+def test_evaluation_report_recalibrates_each_fold_and_keeps_the_network_alone():
+    from medcore.datasets.pbc import load_pbcseq
+    from medcore.survival import landmark
+
+    visits = load_pbcseq()
+    few = visits[visits["id"] <= 120]
+    tiny = pbc_rnn.RNNPredictor({"units": 4, "epochs": 2, "members": 1})
+    result = landmark.cross_validate(few, {pbc_rnn.NETWORK_ONLY: tiny,
+                                           "landmark_coxph": landmark.LandmarkCoxPH()},
+                                     folds=3, repeats=1, landmarks=(1.0, 2.0))
+    report = pbc_rnn.evaluation_report(result, n_test=few["id"].nunique())
+    assert report["model"] == pbc_rnn.NAME
+    assert set(report["baselines"]) == {pbc_rnn.NETWORK_ONLY, "landmark_coxph"}
+    deciles = report["test"]["calibration_5y_deciles"]
+    assert len(deciles) == 10 and {"predicted", "observed", "n"} <= set(deciles[0])
+    # a monotone map per fold: the same ranking, so the same C-index as the network alone
+    assert report["test"]["c_index"] == pytest.approx(
+        report["baselines"][pbc_rnn.NETWORK_ONLY]["c_index"], abs=1e-4)
