@@ -89,7 +89,7 @@ def model_card_expander(name: str) -> None:
     except MedcoreError as exc:
         show_error(exc)
         return
-    with st.expander(f"Model card: {name}"):
+    with st.expander(f"Model card: {registry.spec(name).title.lower()}"):
         st.markdown(card.model_details.summary)
         st.markdown(f"**Intended use:** {card.intended_use.primary_uses}")
         st.markdown(f"**Must not be used for:** {card.intended_use.out_of_scope_uses}")

@@ -94,8 +94,14 @@ def build_explainer(name: str, target: str | None = None, *, data=None, models_d
 
 
 def test_sample(name: str, n: int | None = None, *, data=None, seed: int = 0) -> np.ndarray:
-    """Up to ``n`` raw test inputs of the model (all when ``n`` is None), seeded, in order."""
-    inputs = np.asarray(registry.model_module(name).test_inputs(data=data)[0], dtype=np.float32)
+    """Up to ``n`` raw test inputs of the model (all when ``n`` is None), seeded, in order.
+
+    A module whose data may be absent can offer ``example_inputs(data)`` (test inputs, or a
+    shipped subset of them without the full data): it is used instead of ``test_inputs``.
+    """
+    module = registry.model_module(name)
+    source = getattr(module, "example_inputs", module.test_inputs)
+    inputs = np.asarray(source(data=data)[0], dtype=np.float32)
     if n is None or n >= len(inputs):
         return inputs
     rows = np.random.default_rng(seed).choice(len(inputs), size=n, replace=False)
