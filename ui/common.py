@@ -35,6 +35,17 @@ def show_warning(text: str) -> None:
     st.warning(markdown_message(text), icon=":material/warning:")
 
 
+#: What a page says instead of a verdict where the model cannot judge the input.
+NOT_ASSESSABLE = "Not assessable by this model"
+
+
+def not_assessable(reasons, cautions=()) -> None:
+    """"Not assessable by this model" and why, in a plain box: no verdict, no coloured call."""
+    with st.container(border=True):
+        st.subheader(NOT_ASSESSABLE)
+        st.markdown("\n".join(f"- {markdown_message(text)}" for text in (*reasons, *cautions)))
+
+
 def upload_table(frame, **kwargs) -> None:
     """``st.dataframe`` of a table holding text from an upload.
 

@@ -13,8 +13,11 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from medcore import registry
 from medcore.errors import MedcoreError
+from medcore.imaging import Scan, scan_label
 from medcore.registry import ModelSpec
+from medcore.safe_text import escape_markdown
 from ui import audit_trail, common, state
 
 GLOBAL_SAMPLE = 100
@@ -96,6 +99,16 @@ def _input(spec: ModelSpec) -> np.ndarray | None:
     source = st.session_state.get(state.input_key(spec))
     if source is not None:
         st.caption(f"Explaining the input from the other pages ({where.split(' on ')[-1]}).")
+        if isinstance(source, Scan):
+            named = scan_label(source, st.session_state.get(state.SCAN_NAME) or "")
+            st.markdown(f"**Explaining:** {escape_markdown(named)}")
+        assess = getattr(registry.model_module(name), "assess_input", None)
+        assessment = assess(source, registry.load_card(name)) if assess else None
+        if assessment is not None and not assessment.assessable:
+            common.not_assessable(assessment.reasons, assessment.cautions)
+            st.caption("An explanation of an output that means nothing would mean nothing "
+                       "too: nothing is explained for this input.")
+            return None
         return patient_input(name, source)
     inputs = _test_inputs(name)
     st.info(f"Nothing to explain from the other pages yet: {where} to explain your own input. "

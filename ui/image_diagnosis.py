@@ -27,11 +27,10 @@ from medcore.models import pneumonia_cnn_words as words
 from medcore.models.pneumonia_cnn_scope import Assessment, assess
 from medcore.plots.images import scan_figure
 from medcore.registry import ModelSpec
-from medcore.safe_text import escape_markdown, markdown_message
+from medcore.safe_text import escape_markdown
 from ui import audit_trail, common, scan_view, state
 
 UPLOADED = "__uploaded__"
-NOT_ASSESSABLE = "Not assessable by this model"
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -91,11 +90,7 @@ def _population(card: ModelCard) -> None:
 def _not_assessable(assessment: Assessment, prediction: pneumonia_cnn.Prediction) -> None:
     """No verdict, no coloured call, no headline probability: the reasons, and the raw number
     only in a collapsed section that says it means nothing here."""
-    with st.container(border=True):
-        st.subheader(NOT_ASSESSABLE)
-        st.markdown("\n".join(f"- {markdown_message(reason)}" for reason in assessment.reasons))
-        for caution in assessment.cautions:
-            st.markdown(f"- {markdown_message(caution)}")
+    common.not_assessable(assessment.reasons, assessment.cautions)
     with st.expander("Details: the raw model output (meaningless for this image)",
                      expanded=False):
         raw = words.probability_with_range(float(prediction.probability[0]),

@@ -443,6 +443,22 @@ def evaluate(*, data: str | os.PathLike | None = None,
     }
 
 
+def assess_input(source: Any, card: ModelCard) -> Any:
+    """Whether the model can judge ``source`` (:func:`medcore.models.pneumonia_cnn_scope.assess`
+    on the input :func:`model_input` makes of it); arrays already 28 x 28 pass.
+
+    Returns
+    -------
+    medcore.models.pneumonia_cnn_scope.Assessment
+    """
+    from medcore.imaging import Scan
+    from medcore.models.pneumonia_cnn_scope import Assessment, assess
+
+    if not isinstance(source, Scan):
+        return Assessment(assessable=True)
+    return assess(source, model_input=model_input(source), card=card)
+
+
 def operating_point_sentence(evaluation: dict[str, Any] | None) -> str:
     """"At this threshold the model finds X of 100 pneumonias and wrongly flags Y of 100 normal
     radiographs", from the test metrics of the card's last ``evaluation`` ("" when none)."""
