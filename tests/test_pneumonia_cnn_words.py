@@ -57,4 +57,4 @@ def test_the_cards_figures_make_the_sentences(card):
     assert f"on the {card.evaluation['n_test']} test images" in sentence
     assert f"on average {100 * test['ece']:.0f} percentage points (95% interval" in sentence
     validation = card.quantitative_analyses["validation"]["ece"]
-    assert f"against {100 * validation:.1f} on the validation images" in sentence
+    assert f"against {100 * validation:.1f} points on the validation images" in sentence

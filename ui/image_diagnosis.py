@@ -110,8 +110,7 @@ def _result(prediction: pneumonia_cnn.Prediction, card: ModelCard,
     cols[0].metric("P(pneumonia)", words.percent(probability),
                    help="Calibrated probability of the ensemble (Platt scaling fitted on the "
                         "validation split).")
-    cols[1].metric("Networks range", f"{words.percent(members.min())} to "
-                                     f"{words.percent(members.max())}",
+    cols[1].metric("Networks range", words.member_span(members),
                    help=f"The calibrated probability of each of the {members.size} networks of "
                         "the ensemble, trained from different seeds: how much they disagree.")
     cols[2].metric("Operating threshold", words.percent(threshold), help=card.threshold.rule)

@@ -24,11 +24,18 @@ def probability_with_range(probability: float, members: np.ndarray) -> str:
     """``"97% (networks range 64% to >99%)"``: the calibrated ensemble probability, then the
     lowest and highest calibrated probability of its member networks (one scale);
     ``"(every network >99%)"`` when they round alike."""
+    span = member_span(members)
+    if " to " not in span:
+        return f"{percent(probability)} (every network {span})"
+    return f"{percent(probability)} (networks range {span})"
+
+
+def member_span(members: np.ndarray) -> str:
+    """``"64% to >99%"``: the lowest and highest member probability; one figure when they
+    round alike."""
     members = np.asarray(members, dtype=float).ravel()
     low, high = percent(members.min()), percent(members.max())
-    if low == high:
-        return f"{percent(probability)} (every network {low})"
-    return f"{percent(probability)} (networks range {low} to {high})"
+    return low if low == high else f"{low} to {high}"
 
 
 def test_prevalence(card: Any) -> float | None:
@@ -70,7 +77,7 @@ def calibration_sentence(card: Any) -> str:
                 f"probability is on average {shown} away from how often pneumonia was really "
                 "present among images given that probability (expected calibration error)")
     if validation is not None:
-        sentence += (f", against {100 * validation:.1f} on the validation images the "
+        sentence += (f", against {100 * validation:.1f} points on the validation images the "
                      "calibration was fitted on: the percentages do not carry over exactly to "
                      "new images, so read them as a ranking of how likely pneumonia is, not as "
                      "an exact frequency.")
