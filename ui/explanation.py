@@ -218,7 +218,9 @@ def _image_global_section(name: str, target: str) -> None:
                "image first; a faithful map makes the score fall faster (smaller area) than a "
                "random order. Full test-split figures: `python -m medcore bench --only explain "
                "--json`.")
-    for label, title in (("shap", "SHAP order"), ("grad_cam", "Grad-CAM order")):
+    for label, title in (("shap", "SHAP order"), ("grad_cam", "Grad-CAM order"),
+                         ("gradient_input", "Gradient x difference order (the Diagnosis "
+                                            "page's map)")):
         if label in curves:
             st.plotly_chart(deletion_plot(curves[label], label=title),
                             key=f"deletion_{label}_{name}")

@@ -8,7 +8,9 @@ probability (the raw output only inside a collapsed section that says it is mean
 Otherwise: the calibrated probability with the range of the ensemble's networks on the same
 scale, the operating threshold and what it means on the test set, predictive values at a
 prevalence the clinician sets, the test-set calibration, who the model learnt from, and the
-images. The research-use disclaimer is the page's own (``app_pages/diagnosis.py``). TensorFlow
+images: the film, the 28 x 28 input, and on the film (over the square the model read) the
+map of what moved the score (gradient x difference, the map whose deletion curve falls
+fastest), with an opacity control; three panels of one height. The research-use disclaimer is the page's own (``app_pages/diagnosis.py``). TensorFlow
 is imported only when the model is first needed.
 """
 from __future__ import annotations
@@ -21,10 +23,11 @@ import streamlit as st
 from medcore import registry, samples
 from medcore.cards import ModelCard
 from medcore.errors import MedcoreError
-from medcore.imaging import ModelWindow, model_window, scan_label, to_model_input
+from medcore.imaging import ModelWindow, model_square, model_window, scan_label, to_model_input
 from medcore.models import pneumonia_cnn
 from medcore.models import pneumonia_cnn_words as words
 from medcore.models.pneumonia_cnn_scope import Assessment, assess
+from medcore.plots import palette
 from medcore.plots.images import scan_figure
 from medcore.registry import ModelSpec
 from medcore.safe_text import escape_markdown
@@ -44,12 +47,22 @@ def _predict(name: str, x: np.ndarray) -> pneumonia_cnn.Prediction:
     return pneumonia_cnn.predict(common.serving_model(name), x)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _grad_cam(name: str, x: np.ndarray) -> np.ndarray:
-    """The Grad-CAM map ``(28, 28)`` of one model input (cached on its bytes)."""
-    from medcore.explain.gradcam import grad_cam
+@st.cache_resource(show_spinner=False)
+def _reference(name: str) -> np.ndarray:
+    """The mean training image (the explainer background's): what "average" means for the
+    map (shared, never mutated)."""
+    from medcore.explain.models import image_reference
 
-    return grad_cam(common.keras_model(name), x)[0]
+    return image_reference(name)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _attribution(name: str, x: np.ndarray) -> np.ndarray:
+    """The gradient x difference map ``(28, 28)`` of one model input (cached on its bytes):
+    the map whose deletion curve falls fastest (``python -m medcore bench --only explain``)."""
+    from medcore.explain.gradient_input import gradient_times_difference
+
+    return gradient_times_difference(common.keras_model(name), x, _reference(name))[0]
 
 
 def uploaded_label() -> str:
@@ -143,30 +156,43 @@ def _operating_point(card: ModelCard) -> None:
         st.caption(calibration)
 
 
-def _show_images(scan: Any, frame: int, x: np.ndarray, cam: np.ndarray | None,
+#: Height (pixels) of each image panel, so the three panels side by side are one size.
+PANEL_HEIGHT = 340
+
+
+def _show_images(scan: Any, frame: int, x: np.ndarray, attribution: np.ndarray | None,
                  window: ModelWindow) -> None:
     model_view = x[0, :, :, 0].astype(np.uint8)
+    film = scan.display(frame)
     left, middle, right = st.columns(3)
     with left:
         st.markdown("**As uploaded** (the scan's own window)")
-        st.plotly_chart(scan_figure(scan.display(frame)), key="image_dx_original")
+        st.plotly_chart(scan_figure(film, height=PANEL_HEIGHT), key="image_dx_original")
         rows, columns = scan.pixels.shape[1:3]
         st.caption(f"{escape_markdown(scan.modality)}, {rows} x {columns} pixels"
                    + (f", frame {frame + 1} of {scan.n_frames}" if scan.n_frames > 1 else ""))
     with middle:
         st.markdown("**What the model sees** (28 x 28)")
-        st.plotly_chart(scan_figure(model_view), key="image_dx_model_input")
+        st.plotly_chart(scan_figure(model_view, height=PANEL_HEIGHT), key="image_dx_model_input")
         st.caption(f"Model-input window: {window.description} Steps: grey-scale, this window "
                    "onto 0..255, centre square, resize to 28 x 28 "
                    "(medcore.imaging.to_model_input).")
-    if cam is None:
+    if attribution is None:
         return
     with right:
-        st.markdown("**Where the model looked** (Grad-CAM)")
-        st.plotly_chart(scan_figure(model_view, overlay=cam, overlay_label="Grad-CAM"),
-                        key="image_dx_gradcam")
-        st.caption("Bright: regions whose features raised the pneumonia score most (mean of "
-                   "the ensemble members' Grad-CAM maps on their last convolutional block).")
+        st.markdown("**What moved the score**, on the film")
+        opacity = st.slider("Map opacity", 0.0, 1.0, 0.6, 0.05, key="image_dx_opacity")
+        st.plotly_chart(scan_figure(film, overlay=attribution, overlay_opacity=opacity,
+                                    overlay_box=model_square(scan), overlay_signed=True,
+                                    show_scale=False, height=PANEL_HEIGHT),
+                        key="image_dx_attribution")
+        st.caption(f"Map: gradient x difference from the average training radiograph, drawn "
+                   f"over the square the model read. {palette.WORSE_LABEL.capitalize()} "
+                   f"(orange): these pixels raised the probability of pneumonia; "
+                   f"{palette.BETTER_LABEL} (blue): they lowered it. Chosen because removing "
+                   "pixels in its order lowers the score faster than Grad-CAM's or SHAP's "
+                   "order on test images (deletion curves, `python -m medcore bench --only "
+                   "explain`); it shows what the network used, not where the disease is.")
 
 
 def render(spec: ModelSpec) -> None:
@@ -187,7 +213,7 @@ def render(spec: ModelSpec) -> None:
         assessment = assess(scan, frame, model_input=x, card=card)
         with st.spinner("Assessing the image..."):
             prediction = _predict(name, x)
-            cam = _grad_cam(name, x) if assessment.assessable else None
+            attribution = _attribution(name, x) if assessment.assessable else None
     except MedcoreError as exc:
         common.show_error(exc)
         return
@@ -202,5 +228,5 @@ def render(spec: ModelSpec) -> None:
     reference = scan.metadata.get("reference_label")
     if reference:
         st.caption(f"Data-set label of this sample: **{escape_markdown(reference)}**.")
-    _show_images(scan, frame, x, cam, window)
+    _show_images(scan, frame, x, attribution, window)
     common.model_card_expander(name)

@@ -93,6 +93,15 @@ def build_explainer(name: str, target: str | None = None, *, data=None, models_d
     return explainer.fit(np.asarray(background, dtype=np.float32))
 
 
+def image_reference(name: str, *, data=None, seed: int = 0) -> np.ndarray:
+    """The mean of the image explainer's background ``(rows, columns, channels)``: what a
+    removed pixel becomes in the deletion curves, and the reference of the gradient x
+    difference map (:mod:`medcore.explain.gradient_input`)."""
+    background = registry.model_module(name).training_background(
+        n=BACKGROUND_SIZE["image"], seed=seed, data=data)
+    return np.asarray(background, dtype=np.float32).mean(axis=0)
+
+
 def test_sample(name: str, n: int | None = None, *, data=None, seed: int = 0) -> np.ndarray:
     """Up to ``n`` raw test inputs of the model (all when ``n`` is None), seeded, in order.
 

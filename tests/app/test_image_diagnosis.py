@@ -77,6 +77,11 @@ def test_a_sample_radiograph_gets_a_probability_with_its_range_on_one_scale(no_d
     assert (f"Of 100 children flagged in a setting where 20% have pneumonia, about "
             f"{round(100 * ppv)} have it") in _text(at)
     assert "expected calibration error" in _text(at)
+    # The map named, drawn on the film with an opacity control.
+    assert "Map: gradient x difference from the average training radiograph" in _text(at)
+    assert at.slider(key="image_dx_opacity").value == 0.6
+    at.slider(key="image_dx_opacity").set_value(0.3).run()
+    assert not at.exception
     # The research-use disclaimer once, from the page, not again inside the image tab.
     def disclaimers(captions) -> int:
         return sum(RESEARCH_USE_DISCLAIMER in c.value for c in captions)
@@ -94,7 +99,7 @@ def _assert_not_assessable(at: AppTest, reason: str) -> None:
     details = [e for e in at.expander if "meaningless" in e.label]
     assert details and "says nothing about pneumonia" in shown(
         " ".join(c.value for c in details[0].caption))
-    assert "Where the model looked" not in _text(at)
+    assert "Map: gradient x difference" not in _text(at)            # no map of a meaningless output
 
 
 @needs_model
