@@ -39,7 +39,8 @@ def render() -> None:
             st.markdown(f"**{question}** {description}")
             for spec in registry.specs(page=title):
                 if registry.is_available(spec.name):
-                    st.markdown(f"- {spec.title}. Learnt from: {spec.population}")
+                    learnt = f" Learnt from: {spec.population}" if title != "Explanation" else ""
+                    st.markdown(f"- {spec.title}.{learnt}")
                 else:
                     st.markdown(f"- {spec.title}: not available yet (the model has not been "
                                 "trained and shipped).")

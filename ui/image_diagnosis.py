@@ -164,6 +164,10 @@ def _show_images(scan: Any, frame: int, x: np.ndarray, attribution: np.ndarray |
                  window: ModelWindow) -> None:
     model_view = x[0, :, :, 0].astype(np.uint8)
     film = scan.display(frame)
+    opacity = 0.0
+    if attribution is not None:
+        opacity = st.slider("Map opacity (right panel)", 0.0, 1.0, 0.6, 0.05,
+                            key="image_dx_opacity")
     left, middle, right = st.columns(3)
     with left:
         st.markdown("**As uploaded** (the scan's own window)")
@@ -181,7 +185,6 @@ def _show_images(scan: Any, frame: int, x: np.ndarray, attribution: np.ndarray |
         return
     with right:
         st.markdown("**What moved the score**, on the film")
-        opacity = st.slider("Map opacity", 0.0, 1.0, 0.6, 0.05, key="image_dx_opacity")
         st.plotly_chart(scan_figure(film, overlay=attribution, overlay_opacity=opacity,
                                     overlay_box=model_square(scan), overlay_signed=True,
                                     show_scale=False, height=PANEL_HEIGHT),

@@ -154,3 +154,18 @@ def test_the_adult_radiograph_gets_the_adult_warning():
     # The model input's window is named: the file's 15000/30000 is kept for display only.
     assert "Model-input window: The 0.5-99.5th percentiles" in text
     assert "width 30000), used for display, was not used for the model" in text
+
+
+@needs_model
+@pytest.mark.slow
+def test_the_multi_frame_sample_shows_the_slice_slider():
+    if "emri_small.dcm" not in _sample_names():
+        pytest.skip("pydicom-data's emri_small.dcm is not installed")
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.selectbox(key="image_dx_source").select("emri_small.dcm").run()
+    assert not at.exception
+    sliders = [s for s in at.slider if s.label.endswith("(of 10)")]
+    assert len(sliders) == 1 and sliders[0].value == 6             # the middle frame, 1-based
+    sliders[0].set_value(2).run()
+    assert not at.exception and "frame 2 of 10" in _text(at)
+    _assert_not_assessable(at, "The file's modality is MR (magnetic resonance)")
