@@ -139,7 +139,7 @@ def _section(spec: ModelSpec) -> None:
     if kind == "tabular":
         _tabular(explanation)
     elif kind == "image":
-        _image(explanation, name)
+        _image(explanation, name, st.session_state.get(key))
     else:
         _sequence(explanation)
     if kind == "image":
@@ -165,7 +165,9 @@ def _tabular(explanation: Any) -> None:
     st.plotly_chart(waterfall(explanation), key=f"waterfall_{explanation.model_name}")
 
 
-def _image(explanation: Any, name: str) -> None:
+def _image(explanation: Any, name: str, source: Any = None) -> None:
+    """The attribution over the image; over the uploaded film itself (its own resolution, on
+    the square the model read) when the input is a scan from the other pages."""
     from medcore.plots.explanation import image_overlay
 
     _sentence_and_residual(explanation)
@@ -174,8 +176,25 @@ def _image(explanation: Any, name: str) -> None:
     layer = left.radio("Overlay", layers, horizontal=True, key=f"overlay_{name}",
                        format_func={"shap": "SHAP", "grad_cam": "Grad-CAM"}.get)
     opacity = right.slider("Overlay opacity", 0.0, 1.0, 0.5, 0.05, key=f"opacity_{name}")
-    st.plotly_chart(image_overlay(explanation, layer=layer, opacity=opacity),
+    if not isinstance(source, Scan):
+        st.plotly_chart(image_overlay(explanation, layer=layer, opacity=opacity),
+                        key=f"overlay_chart_{name}")
+        return
+    from medcore.imaging import model_square
+    from medcore.plots import palette
+    from medcore.plots.images import scan_figure
+
+    signed = layer == "shap"
+    overlay = explanation.attributions if signed else explanation.extras["grad_cam"]
+    st.plotly_chart(scan_figure(source.display(), overlay=overlay, overlay_opacity=opacity,
+                                overlay_box=model_square(source), overlay_signed=signed,
+                                overlay_label="SHAP" if signed else "Grad-CAM", height=480),
                     key=f"overlay_chart_{name}")
+    st.caption(("SHAP (expected gradients) on the film, over the square the model read: "
+                f"orange {palette.WORSE_LABEL} (raised the probability), blue "
+                f"{palette.BETTER_LABEL} (lowered it).") if signed else
+               ("Grad-CAM of the last convolution on the film, over the square the model read "
+                "(bright = more); its deletion curve is barely better than a random order's."))
 
 
 def _sequence(explanation: Any) -> None:

@@ -161,7 +161,8 @@ def test_explanation_shows_an_image_overlay(page, dashboard, shoot):
     chart = panel.locator('[data-testid="stPlotlyChart"]').filter(
         has=page.locator(".heatmaplayer")).first
     expect(chart).to_be_visible(timeout=SLOW_MS)
-    # The scan in grey and the attribution map on top: two heatmap traces in one figure.
-    expect(chart.locator(".heatmaplayer .hm")).to_have_count(2, timeout=SLOW_MS)
+    # The film itself (an image) and the attribution map on top of the square the model read.
+    expect(chart.locator(".heatmaplayer .hm")).to_have_count(1, timeout=SLOW_MS)
+    expect(panel.get_by_text("SHAP (expected gradients) on the film")).to_be_visible()
     assert_no_exception(page, dashboard)
     shoot(page, "08_explanation_image_overlay")
