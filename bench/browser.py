@@ -361,21 +361,18 @@ def upload_files(page: Any, label: str, files: Any) -> None:
     uploader.locator('input[type="file"]').set_input_files(files)
 
 
-#: The sample radiographs the Diagnosis figures use (a second one for the warm figure), and
-#: the real chest radiographs of pydicom-data used instead when PneumoniaMNIST is not at hand.
+#: The sample radiographs the Diagnosis figures use (a second one for the warm figure): test
+#: images of the PneumoniaMNIST subset shipped in assets/data, there with or without a data
+#: folder, both within the model's intended use.
 DIAGNOSIS_SAMPLES: tuple[str, str] = ("PneumoniaMNIST test #0", "PneumoniaMNIST test #1")
-DIAGNOSIS_FALLBACK_SAMPLES: tuple[str, str] = ("RG1_UNCR.dcm", "CT_small.dcm")
 
 
 def diagnosis_samples(data: Path | None = None) -> tuple[str, str]:
-    """Two samples the Diagnosis page offers on this machine: PneumoniaMNIST test images when
-    ``pneumoniamnist.npz`` is found (``data`` or ``$MEDCORE_DATA_DIR``), else pydicom's."""
-    from medcore.samples import list_samples
+    """The two samples of :data:`DIAGNOSIS_SAMPLES` (``data`` is accepted for callers that
+    name a data folder; the samples do not need one)."""
+    return DIAGNOSIS_SAMPLES
 
-    available = list_samples(data)
-    if all(name in available for name in DIAGNOSIS_SAMPLES):
-        return DIAGNOSIS_SAMPLES
-    return DIAGNOSIS_FALLBACK_SAMPLES
+
 #: Label of the Diagnosis page's image select box and of its probability.
 DIAGNOSIS_SOURCE_LABEL = "Image to assess"
 DIAGNOSIS_METRIC_LABEL = "P(pneumonia)"
@@ -407,6 +404,22 @@ def diagnose_sample(page: Any, sample: str, timeout_ms: float = 120_000) -> Diag
     value = metric_value(page, DIAGNOSIS_METRIC_LABEL, timeout_ms)
     end = time.perf_counter()
     return Diagnosis(total_s=end - start, page_open_s=opened - start, probability=value)
+
+
+#: What the Diagnosis page shows instead of a probability for a scan the model cannot judge.
+NOT_ASSESSABLE_HEADING = "Not assessable by this model"
+
+
+def diagnosis_shown(page: Any, timeout_ms: float = 120_000) -> str:
+    """Wait until the Diagnosis page has assessed its image: the probability it shows, or
+    "Not assessable by this model" for a scan outside the model's intended use."""
+    answer = page.locator('[data-testid="stMetric"]').filter(
+        has_text=DIAGNOSIS_METRIC_LABEL).or_(
+        page.get_by_role("heading", name=NOT_ASSESSABLE_HEADING)).first
+    answer.wait_for(timeout=timeout_ms)
+    if page.get_by_role("heading", name=NOT_ASSESSABLE_HEADING).count():
+        return NOT_ASSESSABLE_HEADING
+    return metric_value(page, DIAGNOSIS_METRIC_LABEL, timeout_ms)
 
 
 def children(pid: int) -> list[int]:

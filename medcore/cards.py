@@ -7,7 +7,8 @@ any card finds the same thing in the same place:
 ``model_details``           name, version (the sha256 of ``NAME.keras``), file, summary,
                             architecture, training settings, seed, training time
 ``intended_use``            primary uses and out-of-scope uses
-``factors``                 the population the model learnt from, in words
+``factors``                 the population the model learnt from, in words, its
+                            ages (where known) and who collected the data
 ``metrics``                 the measures reported, how their intervals are made, and how the
                             model shows its own uncertainty
 ``evaluation_data``         what the figures in ``evaluation`` were computed on
@@ -96,9 +97,13 @@ class IntendedUse:
 
 @dataclass(frozen=True)
 class Factors:
-    """``population``: the patients and setting the model learnt from, in words."""
+    """``population``: the patients and setting the model learnt from, in words;
+    ``age_years``: the ages it learnt from, where the source states them (a scan of a patient
+    outside is flagged); ``source``: who collected the data (the citation a reader checks)."""
 
     population: str
+    age_years: Range | None = None
+    source: str = ""
 
 
 @dataclass(frozen=True)

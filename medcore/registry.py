@@ -101,6 +101,10 @@ class ModelSpec:
     kind : :class:`ModelKind`.
     module : the module that trains, evaluates and serves it (a :class:`~medcore.models.ModelModule`).
     population : the patients and setting it learnt from, in words.
+    population_ages : the ages (years, ``(youngest, oldest)``) it learnt from, where the data's
+        source states them; inputs of patients outside are flagged.
+    population_source : who collected the training data (the citation that states the
+        population).
     sections : the page sections that show it.
     schema : the records schema its inputs follow (``None`` for images).
     explain_targets : the outputs the Explanation page explains; the first is the default.
@@ -116,6 +120,8 @@ class ModelSpec:
     kind: ModelKind
     module: str
     population: str
+    population_ages: tuple[float, float] | None = None
+    population_source: str = ""
     sections: tuple[Section, ...] = ()
     schema: Schema | None = None
     explain_targets: tuple[ExplainTarget, ...] = ()
@@ -123,6 +129,14 @@ class ModelSpec:
     input_hint: str = ""
     input_phrases: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     derived_inputs: tuple[Column, ...] = ()
+
+    def factors(self) -> dict[str, Any]:
+        """The model card's ``factors`` section (:class:`medcore.cards.Factors`) as JSON."""
+        ages = self.population_ages
+        return {"population": self.population,
+                "age_years": None if ages is None else {"min": ages[0], "max": ages[1],
+                                                        "median": None},
+                "source": self.population_source}
 
     def section(self, page: str) -> Section | None:
         """The section of ``page`` that shows this model (``None`` when it is not there)."""
@@ -159,6 +173,10 @@ SPECS: tuple[ModelSpec, ...] = (
         population=("Children aged 1 to 5 years at one centre (Guangzhou Women and Children's "
                     "Medical Center): frontal chest radiographs, reduced to 28 x 28 pixels "
                     "(PneumoniaMNIST)."),
+        population_ages=(1.0, 5.0),
+        population_source=("Kermany D.S. et al., Cell 172(5), 1122-1131 (2018): paediatric "
+                           "frontal chest radiographs from Guangzhou Women and Children's "
+                           "Medical Center, patients aged one to five years."),
         sections=(Section("Diagnosis", "Chest radiograph: pneumonia", "ui.image_diagnosis"),
                   Section("Explanation", "Chest X-ray (CNN)", "ui.explanation", position=1)),
         explain_targets=(ExplainTarget("probability", "probability", "probability of pneumonia",

@@ -1,9 +1,12 @@
-"""Real sample scans for "Try a sample": pydicom's test data and PneumoniaMNIST test images.
+"""Real sample scans for "Try a sample": PneumoniaMNIST test images and pydicom's test data.
 
-The DICOM samples come from the ``pydicom-data`` package (``RG1_UNCR.dcm``, ``693_UNCR.dcm``,
-``MR2_UNCR.dcm``) and from pydicom itself (``CT_small.dcm``); nothing is downloaded. The
-PneumoniaMNIST samples are test-split images of ``pneumoniamnist.npz`` (found with
-:func:`medcore.datasets.resolve_data_file`), listed only when that file is there.
+The PneumoniaMNIST samples are the 16 test-split images of the subset shipped in
+``assets/data`` (:mod:`medcore.datasets.pneumoniamnist_subset`: 8 normal, 8 pneumonia), read
+from ``pneumoniamnist.npz`` when that file is found, else from the subset: they are there with
+no data folder. The DICOM samples are read where the installed packages keep them, never
+copied: ``pydicom-data`` (``RG1_UNCR.dcm``, ``693_UNCR.dcm``, ``MR2_UNCR.dcm`` and the
+10-frame ``emri_small.dcm``, which shows the slice slider) and pydicom itself
+(``CT_small.dcm``); nothing is downloaded.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from pathlib import Path
 
 from medcore.datasets import resolve_data_file
 from medcore.datasets.pneumoniamnist import CLASS_NAMES, FILENAME, HOW_TO_GET
+from medcore.datasets.pneumoniamnist_subset import load_subset
 from medcore.errors import DataUnavailableError
 from medcore.imaging import Scan, load_scan, scan_from_array
 
@@ -23,10 +27,9 @@ DICOM_SAMPLES: dict[str, str] = {
     "693_UNCR.dcm": "Head CT slice (CT, 512 x 512)",
     "MR2_UNCR.dcm": "Shoulder MR (MR, 1024 x 1024)",
     "CT_small.dcm": "Small CT slice (CT, 128 x 128, pydicom)",
+    "emri_small.dcm": "Head MR, 10 frames (MR, 64 x 64, multi-frame)",
 }
 
-#: Test-split indices of the PneumoniaMNIST samples.
-PNEUMONIAMNIST_INDICES: tuple[int, ...] = (0, 1, 2, 3, 4, 5)
 PNEUMONIAMNIST_FILE = FILENAME
 _PNEUMONIA_NAME = re.compile(r"^PneumoniaMNIST test #(\d+)$")
 _LABELS = dict(enumerate(CLASS_NAMES))
@@ -58,10 +61,16 @@ def list_samples(data: str | os.PathLike | None = None) -> list[str]:
     data : path, optional
         ``pneumoniamnist.npz`` or its folder (default ``$MEDCORE_DATA_DIR``).
     """
-    names = [name for name in DICOM_SAMPLES if _dicom_path(name) is not None]
-    if _pneumonia_file(data) is not None:
-        names += [f"PneumoniaMNIST test #{index}" for index in PNEUMONIAMNIST_INDICES]
-    return names
+    names = [f"PneumoniaMNIST test #{index}" for index in pneumoniamnist_indices()]
+    return names + [name for name in DICOM_SAMPLES if _dicom_path(name) is not None]
+
+
+def pneumoniamnist_indices() -> tuple[int, ...]:
+    """Test-split indices of the PneumoniaMNIST samples (those of the shipped subset)."""
+    try:
+        return tuple(int(i) for i in load_subset().test_indices)
+    except DataUnavailableError:
+        return ()
 
 
 def describe_sample(name: str) -> str:
@@ -101,16 +110,24 @@ def load_sample(name: str, data: str | os.PathLike | None = None) -> Scan:
 
 
 def pneumoniamnist_scan(index: int, data: str | os.PathLike | None = None) -> Scan:
-    """Test-split image ``index`` of PneumoniaMNIST as a :class:`Scan`.
+    """Test-split image ``index`` of PneumoniaMNIST as a :class:`Scan` (from the full file, else
+    from the shipped subset when it holds that image).
 
     Raises
     ------
     DataUnavailableError
-        ``pneumoniamnist.npz`` is not found, or ``index`` is outside the test split.
+        ``index`` is outside the test split, or neither file holds it.
     """
     import numpy as np
 
-    path = resolve_data_file(PNEUMONIAMNIST_FILE, data, how_to_get=HOW_TO_GET)
+    path = _pneumonia_file(data)
+    if path is None:
+        subset = load_subset()
+        found = np.flatnonzero(subset.test_indices == index)
+        if data is not None or not found.size:
+            resolve_data_file(PNEUMONIAMNIST_FILE, data, how_to_get=HOW_TO_GET)   # raises
+        image, label = subset.test_images[found[0], :, :, 0], int(subset.test_labels[found[0]])
+        return _pneumonia_scan(image, label)
     with np.load(path) as archive:
         images, labels = archive["test_images"], archive["test_labels"]
         if not 0 <= index < len(images):
@@ -118,6 +135,10 @@ def pneumoniamnist_scan(index: int, data: str | os.PathLike | None = None) -> Sc
                                        f"split has images 0..{len(images) - 1}. Pick one of "
                                        "those.")
         image, label = images[index], int(labels[index].ravel()[0])
+    return _pneumonia_scan(image, label)
+
+
+def _pneumonia_scan(image, label: int) -> Scan:
     return scan_from_array(image, modality="CR", metadata={
         "dataset": "PneumoniaMNIST (MedMNIST v2), test split", "body_part": "CHEST",
         "reference_label": _LABELS.get(label, str(label)), "file_format": "28 x 28 uint8 array"})

@@ -60,7 +60,7 @@ def _common(old: dict[str, Any], name: str) -> dict[str, Any]:
     return {"card_format": CARD_FORMAT,
             "intended_use": {"primary_uses": old["intended_use"],
                              "out_of_scope_uses": old["not_for"]},
-            "factors": {"population": spec(name).population},
+            "factors": spec(name).factors(),
             "caveats": old.get("disclaimer", RESEARCH_USE_DISCLAIMER),
             "evaluation": old.get("evaluation"), "serving": None}
 

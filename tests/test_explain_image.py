@@ -74,3 +74,15 @@ def test_deletion_curve_removes_the_ranked_pixels_first():
 def test_bad_background_is_refused():
     with pytest.raises(ValueError, match="expected a batch of images"):
         ImageExplainer(_left_half_cnn()).fit(np.zeros((12, 12)))
+
+
+def test_faithfulness_reports_the_gradient_x_difference_order_the_diagnosis_page_shows():
+    from medcore.explain.faithfulness import image_faithfulness
+
+    model = _left_half_cnn()
+    explainer = ImageExplainer(model, nsamples=20).fit(_images(10))
+    _, curves = image_faithfulness(explainer, _images(3, seed=3), steps=4)
+    assert set(curves) == {"shap", "grad_cam", "gradient_input"}
+    ours = curves["gradient_input"]
+    assert ours.attribution.shape == (3, 5)
+    np.testing.assert_array_equal(ours.random, curves["shap"].random)   # one random baseline

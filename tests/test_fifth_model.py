@@ -47,8 +47,9 @@ def test_the_home_page_lists_it(toy):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
     assert not at.exception, at.exception
     text = " ".join(m.value for m in at.markdown)
-    assert "Toy outcome from three markers (`toy_fnn`): ready" in text
-    assert "(`pbc_rnn`): not built yet" in text
+    assert "- Toy outcome from three markers." in text          # on the Explanation page
+    assert "Liver (PBC) prognosis updated with every visit: not available yet" in text
+    assert "toy_fnn" not in text                       # code names stay in the model cards
 
 
 @pytest.mark.slow       # builds a SHAP explainer

@@ -225,3 +225,28 @@ def test_importing_imaging_loads_neither_tensorflow_nor_streamlit():
                             cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "False", "False"]
+
+
+def test_a_scan_is_named_by_series_description_modality_and_file():
+    from medcore.imaging import scan_label
+
+    scan = load_scan(get_testdata_file("CT_small.dcm"))
+    assert scan_label(scan, "ct.dcm") == f"{scan.metadata['study_description']} - CT - ct.dcm"
+    bare = scan_from_array(np.zeros((4, 4), np.uint8), modality="CR")
+    assert scan_label(bare) == "CR"
+
+
+@pytest.mark.parametrize("age, expected", [("064Y", 64), ("018M", 1), ("003W", 0),
+                                           ("095Y", 90), ("", None), ("1Y", None)])
+def test_the_patients_age_is_read_in_whole_years_and_capped(age, expected):
+    import io
+
+    import pydicom
+
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    ds.PatientAge = age
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    scan = load_scan(buffer.getvalue())
+    assert scan.age_years == expected
+    assert "064" not in repr(scan) and "age" not in scan.metadata

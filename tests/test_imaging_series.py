@@ -174,3 +174,12 @@ def test_images_next_to_dicom_become_their_own_entries():
     assert list(series) == [uid, "file:photo.png"]
     with pytest.raises(InvalidUploadError, match="holds a PDF document"):
         load_series([b"%PDF-1.4"], filenames=["x.png"])
+
+
+def test_each_series_names_the_files_it_was_read_from():
+    uid_a, uid_b = generate_uid(), generate_uid()
+    files = [make_slice(1, z=2.0, instance=2, series_uid=uid_a),
+             make_slice(2, z=1.0, instance=1, series_uid=uid_a),
+             make_slice(3, z=1.0, instance=1, series_uid=uid_b)]
+    loaded = load_series(files, filenames=["a2.dcm", "a1.dcm", "b1.dcm"])
+    assert dict(loaded.file_names) == {uid_a: ("a1.dcm", "a2.dcm"), uid_b: ("b1.dcm",)}

@@ -56,6 +56,9 @@ def test_wheel_holds_the_library_and_every_shipped_model_only(wheel):
                               if n.startswith("medcore/assets/models/")) == shipped
     for name in shipped:   # byte for byte the checkout's copy
         assert wheel.read(f"medcore/assets/models/{name}") == (MODELS / name).read_bytes()
+    for name in ("pneumoniamnist_subset.npz", "LICENSE-pneumoniamnist.txt"):   # no data folder
+        assert wheel.read(f"medcore/assets/data/{name}") == (ROOT / "assets" / "data" / name
+                                                             ).read_bytes()
     modules = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "medcore").rglob("*.py"))
     assert sorted(n for n in names if n.endswith(".py")) == modules
     tops = {n.split("/", 1)[0] for n in names}

@@ -118,26 +118,6 @@ def test_shipped_model_on_the_test_split(data_dir):
     assert background.shape == (8, 28, 28, 1) and background.dtype == np.uint8
 
 
-def test_intended_use_warnings():
-    from medcore.imaging import scan_from_array
-    from medcore.models.pneumonia_cnn import intended_use_warnings
-
-    grey = np.full((28, 28), 140, np.uint8)
-    assert intended_use_warnings(scan_from_array(grey, modality="CR")) == []
-    ct = scan_from_array(np.zeros((5, 32, 32), np.float32), modality="CT")
-    text = " ".join(intended_use_warnings(ct))
-    assert "This CT image is not a chest radiograph" in text
-    assert "frame 3 of 5" in text
-    colour = scan_from_array(np.zeros((28, 28, 3), np.uint8), modality="CR")
-    assert "colour image" in " ".join(intended_use_warnings(colour))
-    reference = {"mean_grey": [90.0, 188.0], "contrast_sd": [15.0, 60.0]}
-    bright = np.full((1, 28, 28, 1), 230.0, np.float32)
-    bright[0, :14] = 170.0
-    text = " ".join(intended_use_warnings(scan_from_array(grey, modality="CR"),
-                                          model_input=bright, reference=reference))
-    assert "brighter than 98% of the training radiographs" in text
-
-
 def test_operating_point_sentence():
     from medcore.models.pneumonia_cnn import operating_point_sentence
 

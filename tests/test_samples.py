@@ -35,9 +35,28 @@ def test_pneumoniamnist_samples(data_dir):
         "normal", "pneumonia")
 
 
+def test_without_the_data_folder_the_shipped_subset_gives_the_same_samples(data_dir,
+                                                                           monkeypatch):
+    """16 test images (8 per class) ship in assets/data: the samples need no data folder, and
+    are the very images of the full file."""
+    monkeypatch.delenv("MEDCORE_DATA_DIR", raising=False)
+    names = [n for n in list_samples() if n.startswith("PneumoniaMNIST")]
+    assert len(names) == 16
+    labels = [load_sample(n).metadata["reference_label"] for n in names]
+    assert labels.count("normal") == labels.count("pneumonia") == 8
+    for name in names:
+        np.testing.assert_array_equal(load_sample(name).pixels, load_sample(name, data_dir).pixels)
+
+
+def test_a_multi_frame_sample_is_read_from_pydicom_data():
+    if "emri_small.dcm" not in list_samples():
+        pytest.skip("pydicom-data is not installed")
+    scan = load_sample("emri_small.dcm")
+    assert scan.n_frames == 10 and scan.modality == "MR"
+
+
 def test_missing_data_file_and_unknown_name(tmp_path, monkeypatch):
     monkeypatch.delenv("MEDCORE_DATA_DIR", raising=False)
-    assert not any(n.startswith("PneumoniaMNIST") for n in list_samples(tmp_path))
     with pytest.raises(DataUnavailableError, match="pneumoniamnist.npz was not found"):
         load_sample("PneumoniaMNIST test #0", tmp_path)
     with pytest.raises(DataUnavailableError, match="'nope.dcm' is not a sample; expected one of"):

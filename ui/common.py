@@ -35,6 +35,17 @@ def show_warning(text: str) -> None:
     st.warning(markdown_message(text), icon=":material/warning:")
 
 
+#: What a page says instead of a verdict where the model cannot judge the input.
+NOT_ASSESSABLE = "Not assessable by this model"
+
+
+def not_assessable(reasons, cautions=()) -> None:
+    """"Not assessable by this model" and why, in a plain box: no verdict, no coloured call."""
+    with st.container(border=True):
+        st.subheader(NOT_ASSESSABLE)
+        st.markdown("\n".join(f"- {markdown_message(text)}" for text in (*reasons, *cautions)))
+
+
 def upload_table(frame, **kwargs) -> None:
     """``st.dataframe`` of a table holding text from an upload.
 
@@ -89,7 +100,7 @@ def model_card_expander(name: str) -> None:
     except MedcoreError as exc:
         show_error(exc)
         return
-    with st.expander(f"Model card: {name}"):
+    with st.expander(f"Model card: {registry.spec(name).title.lower()}"):
         st.markdown(card.model_details.summary)
         st.markdown(f"**Intended use:** {card.intended_use.primary_uses}")
         st.markdown(f"**Must not be used for:** {card.intended_use.out_of_scope_uses}")

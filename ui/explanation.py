@@ -13,8 +13,11 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from medcore import registry
 from medcore.errors import MedcoreError
+from medcore.imaging import Scan, scan_label
 from medcore.registry import ModelSpec
+from medcore.safe_text import escape_markdown
 from ui import audit_trail, common, state
 
 GLOBAL_SAMPLE = 100
@@ -96,6 +99,16 @@ def _input(spec: ModelSpec) -> np.ndarray | None:
     source = st.session_state.get(state.input_key(spec))
     if source is not None:
         st.caption(f"Explaining the input from the other pages ({where.split(' on ')[-1]}).")
+        if isinstance(source, Scan):
+            named = scan_label(source, st.session_state.get(state.SCAN_NAME) or "")
+            st.markdown(f"**Explaining:** {escape_markdown(named)}")
+        assess = getattr(registry.model_module(name), "assess_input", None)
+        assessment = assess(source, registry.load_card(name)) if assess else None
+        if assessment is not None and not assessment.assessable:
+            common.not_assessable(assessment.reasons, assessment.cautions)
+            st.caption("An explanation of an output that means nothing would mean nothing "
+                       "too: nothing is explained for this input.")
+            return None
         return patient_input(name, source)
     inputs = _test_inputs(name)
     st.info(f"Nothing to explain from the other pages yet: {where} to explain your own input. "
@@ -126,7 +139,7 @@ def _section(spec: ModelSpec) -> None:
     if kind == "tabular":
         _tabular(explanation)
     elif kind == "image":
-        _image(explanation, name)
+        _image(explanation, name, st.session_state.get(key))
     else:
         _sequence(explanation)
     if kind == "image":
@@ -152,7 +165,9 @@ def _tabular(explanation: Any) -> None:
     st.plotly_chart(waterfall(explanation), key=f"waterfall_{explanation.model_name}")
 
 
-def _image(explanation: Any, name: str) -> None:
+def _image(explanation: Any, name: str, source: Any = None) -> None:
+    """The attribution over the image; over the uploaded film itself (its own resolution, on
+    the square the model read) when the input is a scan from the other pages."""
     from medcore.plots.explanation import image_overlay
 
     _sentence_and_residual(explanation)
@@ -161,8 +176,25 @@ def _image(explanation: Any, name: str) -> None:
     layer = left.radio("Overlay", layers, horizontal=True, key=f"overlay_{name}",
                        format_func={"shap": "SHAP", "grad_cam": "Grad-CAM"}.get)
     opacity = right.slider("Overlay opacity", 0.0, 1.0, 0.5, 0.05, key=f"opacity_{name}")
-    st.plotly_chart(image_overlay(explanation, layer=layer, opacity=opacity),
+    if not isinstance(source, Scan):
+        st.plotly_chart(image_overlay(explanation, layer=layer, opacity=opacity),
+                        key=f"overlay_chart_{name}")
+        return
+    from medcore.imaging import model_square
+    from medcore.plots import palette
+    from medcore.plots.images import scan_figure
+
+    signed = layer == "shap"
+    overlay = explanation.attributions if signed else explanation.extras["grad_cam"]
+    st.plotly_chart(scan_figure(source.display(), overlay=overlay, overlay_opacity=opacity,
+                                overlay_box=model_square(source), overlay_signed=signed,
+                                overlay_label="SHAP" if signed else "Grad-CAM", height=480),
                     key=f"overlay_chart_{name}")
+    st.caption(("SHAP (expected gradients) on the film, over the square the model read: "
+                f"orange {palette.WORSE_LABEL} (raised the probability), blue "
+                f"{palette.BETTER_LABEL} (lowered it).") if signed else
+               ("Grad-CAM of the last convolution on the film, over the square the model read "
+                "(bright = more); its deletion curve is barely better than a random order's."))
 
 
 def _sequence(explanation: Any) -> None:
@@ -205,7 +237,9 @@ def _image_global_section(name: str, target: str) -> None:
                "image first; a faithful map makes the score fall faster (smaller area) than a "
                "random order. Full test-split figures: `python -m medcore bench --only explain "
                "--json`.")
-    for label, title in (("shap", "SHAP order"), ("grad_cam", "Grad-CAM order")):
+    for label, title in (("shap", "SHAP order"), ("grad_cam", "Grad-CAM order"),
+                         ("gradient_input", "Gradient x difference order (the Diagnosis "
+                                            "page's map)")):
         if label in curves:
             st.plotly_chart(deletion_plot(curves[label], label=title),
                             key=f"deletion_{label}_{name}")

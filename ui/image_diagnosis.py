@@ -1,11 +1,17 @@
 """Diagnosis page, image half: pneumonia on a chest radiograph (``pneumonia_cnn``).
 
-The scan comes from the Upload page (``st.session_state[ui.state.SCAN]``) or a sample; the page
-shows it beside the 28 x 28 input the network sees (and which window made it, see
-``medcore.imaging.model_window``), the calibrated probability with the ensemble's spread, the
-operating threshold and what it means on the test set, and a Grad-CAM map. The research-use
-disclaimer is the page's own (``app_pages/diagnosis.py``). TensorFlow is imported only when the
-model is first needed.
+The scan comes from the Upload page (``st.session_state[ui.state.SCAN]``) or a sample, and is
+named (series description, modality, file name). The model's intended use is checked first
+(:func:`medcore.models.pneumonia_cnn_scope.assess`): a scan the model cannot judge shows
+"Not assessable by this model" and why, with no verdict, no coloured call and no headline
+probability (the raw output only inside a collapsed section that says it is meaningless).
+Otherwise: the calibrated probability with the range of the ensemble's networks on the same
+scale, the operating threshold and what it means on the test set, predictive values at a
+prevalence the clinician sets, the test-set calibration, who the model learnt from, and the
+images: the film, the 28 x 28 input, and on the film (over the square the model read) the
+map of what moved the score (gradient x difference, the map whose deletion curve falls
+fastest), with an opacity control; three panels of one height. The research-use disclaimer is the page's own (``app_pages/diagnosis.py``). TensorFlow
+is imported only when the model is first needed.
 """
 from __future__ import annotations
 
@@ -17,8 +23,11 @@ import streamlit as st
 from medcore import registry, samples
 from medcore.cards import ModelCard
 from medcore.errors import MedcoreError
-from medcore.imaging import ModelWindow, model_window, to_model_input
+from medcore.imaging import ModelWindow, model_square, model_window, scan_label, to_model_input
 from medcore.models import pneumonia_cnn
+from medcore.models import pneumonia_cnn_words as words
+from medcore.models.pneumonia_cnn_scope import Assessment, assess
+from medcore.plots import palette
 from medcore.plots.images import scan_figure
 from medcore.registry import ModelSpec
 from medcore.safe_text import escape_markdown
@@ -33,27 +42,46 @@ def _load_sample(name: str):
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _analyse(name: str, x: np.ndarray) -> tuple[pneumonia_cnn.Prediction, np.ndarray]:
-    """Prediction and Grad-CAM map of one model input ``(1, 28, 28, 1)`` (cached on its bytes)."""
-    from medcore.explain.gradcam import grad_cam
+def _predict(name: str, x: np.ndarray) -> pneumonia_cnn.Prediction:
+    """The ensemble's prediction for one model input ``(1, 28, 28, 1)`` (cached on its bytes)."""
+    return pneumonia_cnn.predict(common.serving_model(name), x)
 
-    prediction = pneumonia_cnn.predict(common.serving_model(name), x)
-    return prediction, grad_cam(common.keras_model(name), x)[0]
+
+@st.cache_resource(show_spinner=False)
+def _reference(name: str) -> np.ndarray:
+    """The mean training image (the explainer background's): what "average" means for the
+    map (shared, never mutated)."""
+    from medcore.explain.models import image_reference
+
+    return image_reference(name)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _attribution(name: str, x: np.ndarray) -> np.ndarray:
+    """The gradient x difference map ``(28, 28)`` of one model input (cached on its bytes):
+    the map whose deletion curve falls fastest (``python -m medcore bench --only explain``)."""
+    from medcore.explain.gradient_input import gradient_times_difference
+
+    return gradient_times_difference(common.keras_model(name), x, _reference(name))[0]
+
+
+def uploaded_label() -> str:
+    """The uploaded scan named as every page names it (series description, modality, file)."""
+    scan = st.session_state.get(state.SCAN)
+    return "" if scan is None else scan_label(scan, st.session_state.get(state.SCAN_NAME) or "")
 
 
 def _choose_scan() -> tuple[Any, str]:
-    """The uploaded scan or a sample: ``(scan or None, label)``."""
+    """The uploaded scan or a sample: ``(scan or None, its name)``."""
     uploaded = st.session_state.get(state.SCAN)
     if uploaded is None:
         st.info("No scan uploaded yet. Upload a chest radiograph (DICOM, PNG or JPEG) on the "
                 "**Upload** page, or try a sample below.", icon=":material/upload_file:")
     options = ([UPLOADED] if uploaded is not None else []) + samples.list_samples()
-    name = st.session_state.get(state.SCAN_NAME) or "uploaded scan"
-    if isinstance(name, (list, tuple)):
-        name = f"{name[0]} (+{len(name) - 1} more)" if len(name) > 1 else name[0]
 
     def label(option: str) -> str:
-        return f"Uploaded: {name}" if option == UPLOADED else samples.describe_sample(option)
+        return (f"Uploaded: {uploaded_label()}" if option == UPLOADED
+                else samples.describe_sample(option))
 
     choice = st.selectbox("Image to assess", options, index=0 if uploaded is not None else None,
                           format_func=label, placeholder="Choose a sample image",
@@ -61,62 +89,113 @@ def _choose_scan() -> tuple[Any, str]:
     if choice is None:
         return None, ""
     if choice == UPLOADED:
-        return uploaded, label(choice)
-    return _load_sample(choice), choice
+        return uploaded, uploaded_label()
+    scan = _load_sample(choice)
+    return scan, scan_label(scan, choice)
 
 
-def _show_images(scan: Any, frame: int, x: np.ndarray, cam: np.ndarray,
-                 window: ModelWindow) -> None:
-    model_view = x[0, :, :, 0].astype(np.uint8)
-    left, middle, right = st.columns(3)
-    with left:
-        st.markdown("**As uploaded** (the scan's own window)")
-        st.plotly_chart(scan_figure(scan.display(frame)), key="image_dx_original")
-        rows, columns = scan.pixels.shape[1:3]
-        st.caption(f"{escape_markdown(scan.modality)}, {rows} x {columns} pixels"
-                   + (f", frame {frame + 1} of {scan.n_frames}" if scan.n_frames > 1 else ""))
-    with middle:
-        st.markdown("**What the model sees** (28 x 28)")
-        st.plotly_chart(scan_figure(model_view), key="image_dx_model_input")
-        st.caption(f"Model-input window: {window.description} Steps: grey-scale, this window "
-                   "onto 0..255, centre square, resize to 28 x 28 "
-                   "(medcore.imaging.to_model_input).")
-    with right:
-        st.markdown("**Where the model looked** (Grad-CAM)")
-        st.plotly_chart(scan_figure(model_view, overlay=cam, overlay_label="Grad-CAM"),
-                        key="image_dx_gradcam")
-        st.caption("Bright: regions whose features raised the pneumonia score most (mean of "
-                   "the ensemble members' Grad-CAM maps on their last convolutional block).")
+def _population(card: ModelCard) -> None:
+    """Who the model learnt from, in words (the card's factors)."""
+    source = f" Source: {card.factors.source}" if card.factors.source else ""
+    st.caption(f"**Learnt from:** {card.factors.population}{source}")
 
 
-def _percent(value: float) -> str:
-    return ">99%" if value > 0.995 else "<1%" if value < 0.005 else f"{value:.0%}"
+def _not_assessable(assessment: Assessment, prediction: pneumonia_cnn.Prediction) -> None:
+    """No verdict, no coloured call, no headline probability: the reasons, and the raw number
+    only in a collapsed section that says it means nothing here."""
+    common.not_assessable(assessment.reasons, assessment.cautions)
+    with st.expander("Details: the raw model output (meaningless for this image)",
+                     expanded=False):
+        raw = words.probability_with_range(float(prediction.probability[0]),
+                                           prediction.member_probabilities[0])
+        st.caption("The network computes a number for any grid of pixels, whatever it shows. "
+                   f"For this image it is {raw}, which says nothing about pneumonia: the image "
+                   "is outside what the model was made for.")
 
 
-def _show_result(prediction: pneumonia_cnn.Prediction, card: ModelCard, scan: Any) -> None:
+def _result(prediction: pneumonia_cnn.Prediction, card: ModelCard,
+            assessment: Assessment) -> None:
     probability = float(prediction.probability[0])
     members = prediction.member_probabilities[0]
     threshold = card.threshold.value
     positive = probability >= threshold
     cols = st.columns(3)
-    cols[0].metric("P(pneumonia)", _percent(probability),
-                   help="Calibrated on the validation split (Platt scaling).")
-    cols[1].metric("Ensemble spread (SD)", f"± {prediction.spread[0]:.0%}",
-                   help=f"Standard deviation across the {members.size} networks of the ensemble.")
-    cols[2].metric("Operating threshold", f"{threshold:.0%}",
-                   help=card.threshold.rule)
+    cols[0].metric("P(pneumonia)", words.percent(probability),
+                   help="Calibrated probability of the ensemble (Platt scaling fitted on the "
+                        "validation split).")
+    cols[1].metric("Networks range", words.member_span(members),
+                   help=f"The calibrated probability of each of the {members.size} networks of "
+                        "the ensemble, trained from different seeds: how much they disagree.")
+    cols[2].metric("Operating threshold", words.percent(threshold), help=card.threshold.rule)
     call = ("**Pneumonia suspected**: the probability is at or above the threshold."
             if positive else "**No pneumonia found**: the probability is below the threshold.")
     (st.error if positive else st.success)(call)
-    st.markdown(f"Uncertainty: a deep ensemble of {members.size} networks trained from different "
-                f"seeds; they give {', '.join(_percent(m) for m in members)} "
-                f"(range {_percent(members.min())} to {_percent(members.max())}).")
+    st.markdown(f"Probability of pneumonia {words.probability_with_range(probability, members)}: "
+                f"the {members.size} networks of the ensemble give "
+                f"{', '.join(words.percent(m) for m in members)}.")
+    for caution in assessment.cautions:
+        common.show_warning(caution)
+
+
+@st.fragment
+def _operating_point(card: ModelCard) -> None:
+    """Sensitivity and specificity at the threshold on the test set, and what a call means at
+    the prevalence the clinician sets (reruns alone when the slider moves)."""
     sentence = pneumonia_cnn.operating_point_sentence(card.evaluation)
     if sentence:
         st.markdown(sentence)
-    reference = scan.metadata.get("reference_label")
-    if reference:
-        st.caption(f"Data-set label of this sample: **{escape_markdown(reference)}**.")
+    point, prevalence = words.test_operating_point(card), words.test_prevalence(card)
+    if point is not None and prevalence is not None:
+        chosen = st.slider("Share of children with pneumonia where you work (%)", 1, 99,
+                           value=int(round(100 * prevalence)), key="image_dx_prevalence",
+                           help=f"Default: the test set's ({prevalence:.1%}). Predictive values "
+                                "depend on how common pneumonia is among the children tested.")
+        st.markdown(words.prevalence_sentences(*point, chosen / 100))
+    calibration = words.calibration_sentence(card)
+    if calibration:
+        st.caption(calibration)
+
+
+#: Height (pixels) of each image panel, so the three panels side by side are one size.
+PANEL_HEIGHT = 340
+
+
+def _show_images(scan: Any, frame: int, x: np.ndarray, attribution: np.ndarray | None,
+                 window: ModelWindow) -> None:
+    model_view = x[0, :, :, 0].astype(np.uint8)
+    film = scan.display(frame)
+    opacity = 0.0
+    if attribution is not None:
+        opacity = st.slider("Map opacity (right panel)", 0.0, 1.0, 0.6, 0.05,
+                            key="image_dx_opacity")
+    left, middle, right = st.columns(3)
+    with left:
+        st.markdown("**As uploaded** (the scan's own window)")
+        st.plotly_chart(scan_figure(film, height=PANEL_HEIGHT), key="image_dx_original")
+        rows, columns = scan.pixels.shape[1:3]
+        st.caption(f"{escape_markdown(scan.modality)}, {rows} x {columns} pixels"
+                   + (f", frame {frame + 1} of {scan.n_frames}" if scan.n_frames > 1 else ""))
+    with middle:
+        st.markdown("**What the model sees** (28 x 28)")
+        st.plotly_chart(scan_figure(model_view, height=PANEL_HEIGHT), key="image_dx_model_input")
+        st.caption(f"Model-input window: {window.description} Steps: grey-scale, this window "
+                   "onto 0..255, centre square, resize to 28 x 28 "
+                   "(medcore.imaging.to_model_input).")
+    if attribution is None:
+        return
+    with right:
+        st.markdown("**What moved the score**, on the film")
+        st.plotly_chart(scan_figure(film, overlay=attribution, overlay_opacity=opacity,
+                                    overlay_box=model_square(scan), overlay_signed=True,
+                                    show_scale=False, height=PANEL_HEIGHT),
+                        key="image_dx_attribution")
+        st.caption(f"Map: gradient x difference from the average training radiograph, drawn "
+                   f"over the square the model read. {palette.WORSE_LABEL.capitalize()} "
+                   f"(orange): these pixels raised the probability of pneumonia; "
+                   f"{palette.BETTER_LABEL} (blue): they lowered it. Chosen because removing "
+                   "pixels in its order lowers the score faster than Grad-CAM's or SHAP's "
+                   "order on test images (deletion curves, `python -m medcore bench --only "
+                   "explain`); it shows what the network used, not where the disease is.")
 
 
 def render(spec: ModelSpec) -> None:
@@ -124,25 +203,33 @@ def render(spec: ModelSpec) -> None:
     name = spec.name
     if common.model_unavailable(name):
         return
-    scan, _ = _choose_scan()
+    scan, label = _choose_scan()
     if scan is None:
         common.model_card_expander(name)
         return
+    st.markdown(f"**Assessing:** {escape_markdown(label)}")
     try:
         frame = scan_view.frame_control(scan, key="image_dx")
         window = model_window(scan, frame)
         x = to_model_input(scan, frame=frame, window=window.window)
         card = registry.load_card(name)
-        for warning in pneumonia_cnn.intended_use_warnings(
-                scan, frame, model_input=x, reference=card.parameters.get("input_reference")):
-            common.show_warning(warning)
+        assessment = assess(scan, frame, model_input=x, card=card)
         with st.spinner("Assessing the image..."):
-            prediction, cam = _analyse(name, x)
+            prediction = _predict(name, x)
+            attribution = _attribution(name, x) if assessment.assessable else None
     except MedcoreError as exc:
         common.show_error(exc)
         return
-    _show_result(prediction, card, scan)
     source = audit_trail.source_of_input(state.SCAN, scan)
     audit_trail.prediction_shown(name, "Diagnosis", source, x)
-    _show_images(scan, frame, x, cam, window)
+    if assessment.assessable:
+        _result(prediction, card, assessment)
+        _operating_point(card)
+    else:
+        _not_assessable(assessment, prediction)
+    _population(card)
+    reference = scan.metadata.get("reference_label")
+    if reference:
+        st.caption(f"Data-set label of this sample: **{escape_markdown(reference)}**.")
+    _show_images(scan, frame, x, attribution, window)
     common.model_card_expander(name)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import streamlit as st
 
 from medcore.errors import MedcoreError
-from medcore.imaging import MAX_UPLOAD_BYTES
+from medcore.imaging import MAX_UPLOAD_BYTES, scan_label
 from medcore.safe_text import escape_markdown
 from ui import audit_trail, common, scan_view, state
 
@@ -77,6 +77,14 @@ def series_label(key: str, scan) -> str:
             f"{meta.get('rows', '?')} x {meta.get('columns', '?')}")
 
 
+def files_name(names) -> str:
+    """The file a series was read from, or the first of them and how many more."""
+    names = list(names)
+    if len(names) <= 1:
+        return names[0] if names else ""
+    return f"{names[0]} (+{len(names) - 1} more files)"
+
+
 def store(scan, name: str) -> None:
     """Keep a successfully decoded scan for the other pages."""
     st.session_state[state.SCAN] = scan
@@ -119,9 +127,7 @@ def upload_section() -> None:
     else:
         chosen = keys[0]
     show_skipped(loaded.skipped)
-    left_out = {s.name for s in loaded.skipped} | set(loaded.ignored)
-    used = [f.name for f in files if f.name not in left_out]     # a zip counts as one
-    store(series[chosen], used[0] if len(used) == 1 else f"{len(used)} files")
+    store(series[chosen], files_name(loaded.file_names.get(chosen, ())))
     audit_trail.note_source(state.SCAN, "uploaded-scan")
 
 
@@ -154,7 +160,7 @@ def render() -> None:
     if scan is None:
         st.info("No scan yet: upload a DICOM file, a series or a radiograph, or try a sample.")
         return
-    name = st.session_state.get(state.SCAN_NAME, "scan")
+    name = scan_label(scan, st.session_state.get(state.SCAN_NAME, ""))
     st.subheader(f"Current scan: {escape_markdown(name)}")
     st.caption("This scan is what the Diagnosis and Explanation pages use.")
     scan_view.render(scan, key="upload_scan")

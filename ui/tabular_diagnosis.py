@@ -134,7 +134,10 @@ def _many_patients(card: ModelCard, threshold: float) -> None:
     common.disclaimer()
 
 
-def _statistics(card: ModelCard, threshold: float) -> None:
+@st.fragment
+def _statistics(card: ModelCard, threshold: float, spec: ModelSpec) -> None:
+    """The threshold slider and everything it changes: this patient's call, the test-split
+    figures. A fragment: moving the slider reruns this section only, not the page."""
     st.subheader("How well the model does: held-out test split")
     y, p = _test_predictions(card.sha256)
     st.caption(f"{len(y)} aspirates ({int(y.sum())} malignant) never seen in training or model "
@@ -143,6 +146,14 @@ def _statistics(card: ModelCard, threshold: float) -> None:
     chosen = st.slider("Threshold: P(malignant) at or above it is called malignant",
                        min_value=0.01, max_value=0.99, value=float(round(threshold, 2)),
                        step=0.01, key=f"{KEY}_threshold")
+    patient = st.session_state.get(state.input_key(spec))
+    if patient is not None:
+        try:
+            call = _score(patient, chosen)["call"].iloc[0]
+        except MedcoreError as exc:
+            common.show_error(exc)
+        else:
+            st.metric(f"This patient, called at threshold {chosen:.2f}", call)
     at = metrics.threshold_metrics(y, p, chosen)
     for column, (label, name) in zip(st.columns(5), (
             ("Sensitivity", "sensitivity"), ("Specificity", "specificity"), ("PPV", "ppv"),
@@ -200,4 +211,4 @@ def render(spec: ModelSpec) -> None:
     st.divider()
     _many_patients(card, threshold)
     st.divider()
-    _statistics(card, threshold)
+    _statistics(card, threshold, spec)

@@ -15,7 +15,9 @@ Figures (all medians over warm calls on one input unless said otherwise):
   with interactions they need not rank small contributions alike.
 - ``deletion_*``: deletion curves (most-attributed pixels first vs random order, removed pixels
   replaced by the mean training image) on test images the CNN calls pneumonia; area under the
-  curve of the pneumonia probability, lower = more faithful; mean curves included.
+  curve of the pneumonia probability, lower = more faithful; mean curves included. Orders: SHAP,
+  Grad-CAM, and ``gradient_input`` (gradient x difference from the mean training image,
+  :mod:`medcore.explain.gradient_input`), the map the Diagnosis page shows.
 
 A part whose model is not shipped reports ``explain_<part>_skipped`` instead.
 """

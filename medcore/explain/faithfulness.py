@@ -111,7 +111,8 @@ def _curves(predict, images, rankings, reference, steps: int) -> np.ndarray:
 
 def image_faithfulness(explainer, images: np.ndarray, *, steps: int = 20,
                        seed: int = 0) -> tuple[np.ndarray, dict[str, DeletionCurves]]:
-    """SHAP maps and deletion curves (SHAP order, Grad-CAM order, each vs random) of a fitted
+    """SHAP maps and deletion curves (SHAP, Grad-CAM and gradient x difference orders, each vs
+    random) of a fitted
     :class:`~medcore.explain.image.ImageExplainer` on ``images``.
 
     Removed pixels become the mean background (training) image.
@@ -126,10 +127,12 @@ def image_faithfulness(explainer, images: np.ndarray, *, steps: int = 20,
     -------
     shap_maps : ndarray, shape (n, rows, columns)
     curves : dict
-        ``{"shap": DeletionCurves, "grad_cam": DeletionCurves}`` (``grad_cam`` only when the
-        explainer gives Grad-CAM maps).
+        ``{"shap": ..., "grad_cam": ..., "gradient_input": ...}`` DeletionCurves (the last two
+        only for a convolutional model, which gives Grad-CAM maps;
+        :mod:`medcore.explain.gradient_input` is the map the Diagnosis page shows).
     """
     from medcore.explain.core import scalar_output
+    from medcore.explain.gradient_input import gradient_times_difference
 
     def predict(batch: np.ndarray) -> np.ndarray:
         return scalar_output(explainer.model, np.asarray(batch, dtype=np.float32))
@@ -142,4 +145,7 @@ def image_faithfulness(explainer, images: np.ndarray, *, steps: int = 20,
     if cams is not None:  # same images and seed: the random-order curves are the SHAP ones
         curves["grad_cam"] = replace(curves["shap"], attribution=_curves(
             predict, images, np.asarray(cams), reference, steps))
+        maps = gradient_times_difference(explainer.model, images, reference)
+        curves["gradient_input"] = replace(curves["shap"], attribution=_curves(
+            predict, images, maps, reference, steps))
     return shap_maps, curves

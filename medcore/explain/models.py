@@ -93,9 +93,24 @@ def build_explainer(name: str, target: str | None = None, *, data=None, models_d
     return explainer.fit(np.asarray(background, dtype=np.float32))
 
 
+def image_reference(name: str, *, data=None, seed: int = 0) -> np.ndarray:
+    """The mean of the image explainer's background ``(rows, columns, channels)``: what a
+    removed pixel becomes in the deletion curves, and the reference of the gradient x
+    difference map (:mod:`medcore.explain.gradient_input`)."""
+    background = registry.model_module(name).training_background(
+        n=BACKGROUND_SIZE["image"], seed=seed, data=data)
+    return np.asarray(background, dtype=np.float32).mean(axis=0)
+
+
 def test_sample(name: str, n: int | None = None, *, data=None, seed: int = 0) -> np.ndarray:
-    """Up to ``n`` raw test inputs of the model (all when ``n`` is None), seeded, in order."""
-    inputs = np.asarray(registry.model_module(name).test_inputs(data=data)[0], dtype=np.float32)
+    """Up to ``n`` raw test inputs of the model (all when ``n`` is None), seeded, in order.
+
+    A module whose data may be absent can offer ``example_inputs(data)`` (test inputs, or a
+    shipped subset of them without the full data): it is used instead of ``test_inputs``.
+    """
+    module = registry.model_module(name)
+    source = getattr(module, "example_inputs", module.test_inputs)
+    inputs = np.asarray(source(data=data)[0], dtype=np.float32)
     if n is None or n >= len(inputs):
         return inputs
     rows = np.random.default_rng(seed).choice(len(inputs), size=n, replace=False)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from medcore.errors import InvalidUploadError
 from medcore.imaging.loader import load_scan
-from medcore.imaging.model_input import (ModelWindow, grey_frame, model_view, model_window,
-                                         to_model_input)
-from medcore.imaging.scan import METADATA_LABELS, Scan, scan_from_array
+from medcore.imaging.model_input import (ModelWindow, grey_frame, model_square, model_view,
+                                         model_window, to_model_input)
+from medcore.imaging.scan import METADATA_LABELS, Scan, scan_from_array, scan_label
 from medcore.imaging.series import (MAX_ZIP_BYTES, MAX_ZIP_MEMBERS, LoadedSeries, SkippedFile,
                                     load_series)
 from medcore.imaging.sources import MAX_UPLOAD_BYTES
@@ -25,6 +25,7 @@ from medcore.imaging.window import (FULL_8BIT_WINDOW, WINDOW_PRESETS, apply_wind
 __all__ = [
     "FULL_8BIT_WINDOW", "InvalidUploadError", "LoadedSeries", "MAX_UPLOAD_BYTES", "MAX_ZIP_BYTES",
     "MAX_ZIP_MEMBERS", "METADATA_LABELS", "ModelWindow", "Scan", "SkippedFile", "WINDOW_PRESETS",
-    "apply_window", "grey_frame", "load_scan", "load_series", "model_view", "model_window",
-    "percentile_window", "scan_from_array", "to_model_input",
+    "apply_window", "grey_frame", "load_scan", "load_series", "model_square", "model_view",
+    "model_window",
+    "percentile_window", "scan_from_array", "scan_label", "to_model_input",
 ]

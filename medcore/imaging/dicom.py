@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from medcore.errors import InvalidUploadError
-from medcore.imaging.dicom_fields import (display_metadata, dicom_window, functional_item, has,
-                                          hidden_identifiers, numbers, text)
+from medcore.imaging.dicom_fields import (age_years, dicom_window, display_metadata,
+                                          functional_item, has, hidden_identifiers, numbers,
+                                          text)
 from medcore.imaging.scan import Scan
 from medcore.imaging.sources import EXPECTED
 from medcore.imaging.window import full_range_window, percentile_window
@@ -199,7 +200,7 @@ def _to_scan(ds, name: str, default_window: bool = True) -> Scan:
                 metadata=display_metadata(ds, pixels.shape[0], inverted),
                 window=window or (0.0, 1.0), photometric=photometric, source="dicom",
                 hidden_identifiers=hidden_identifiers(ds), inverted=inverted,
-                series_uid=text(ds, "SeriesInstanceUID"))
+                series_uid=text(ds, "SeriesInstanceUID"), age_years=age_years(ds))
 
 
 def modality_lut(array: np.ndarray, ds) -> np.ndarray:

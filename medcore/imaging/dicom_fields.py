@@ -78,6 +78,43 @@ def hidden_identifiers(ds) -> tuple[str, ...]:
     return tuple(present)
 
 
+#: Ages above this are reported as this (HIPAA Safe Harbor treats ages over 89 as identifying).
+MAX_REPORTED_AGE = 90
+#: Patient's Age (VR AS) units, in years.
+_AGE_UNITS = {"D": 1 / 365.25, "W": 7 / 365.25, "M": 1 / 12, "Y": 1.0}
+#: Dates of the examination, in order of preference, for an age from the birth date.
+_EXAM_DATES = ("StudyDate", "SeriesDate", "AcquisitionDate", "ContentDate")
+
+
+def age_years(ds) -> int | None:
+    """The patient's age in whole years at the examination, capped at :data:`MAX_REPORTED_AGE`.
+
+    From Patient's Age (``"064Y"``, ``"018M"``, ``"003W"``, ``"010D"``), else from Patient's
+    Birth Date and the first exam date present (study, series, acquisition, content). ``None``
+    when neither gives a valid age. Only the whole years leave this function: the dates are
+    not kept.
+    """
+    import datetime
+
+    raw = text(ds, "PatientAge").upper()
+    if len(raw) == 4 and raw[:3].isdigit() and raw[3] in _AGE_UNITS:
+        return min(int(int(raw[:3]) * _AGE_UNITS[raw[3]]), MAX_REPORTED_AGE)
+
+    def date(keyword: str) -> datetime.date | None:
+        value = text(ds, keyword)[:8]
+        try:
+            return datetime.datetime.strptime(value, "%Y%m%d").date() if len(value) == 8 else None
+        except ValueError:
+            return None
+
+    born = date("PatientBirthDate")
+    exam = next((d for d in map(date, _EXAM_DATES) if d is not None), None)
+    if born is None or exam is None or exam < born:
+        return None
+    years = exam.year - born.year - ((exam.month, exam.day) < (born.month, born.day))
+    return min(years, MAX_REPORTED_AGE)
+
+
 def functional_item(ds, keyword: str, *, shared_only: bool = False):
     """The first item of ``keyword`` in the shared (else first per-frame) functional groups."""
     groups = ["SharedFunctionalGroupsSequence"]

@@ -157,14 +157,20 @@ def model_view(scan: Scan, *, frame: int | None = None, size: int = 28,
     if window is None:
         window = model_window(scan, frame).window
     grey = apply_window(grey_frame(scan, frame), *window)
-    rows, columns = grey.shape
-    side = min(rows, columns)
-    top, left = (rows - side) // 2, (columns - side) // 2
+    top, left, side = model_square(scan)
     square = grey[top:top + side, left:left + side]
     if side == size:
         return np.ascontiguousarray(square)
     image = Image.fromarray(np.ascontiguousarray(square))
     return np.asarray(image.resize((size, size), Image.Resampling.LANCZOS), dtype=np.uint8)
+
+
+def model_square(scan: Scan) -> tuple[int, int, int]:
+    """``(top, left, side)``: the centred square of each frame that :func:`model_view` reads,
+    in the frame's pixels (where a map of the model input lies on the film)."""
+    rows, columns = scan.pixels.shape[1:3]
+    side = min(rows, columns)
+    return (rows - side) // 2, (columns - side) // 2, side
 
 
 def to_model_input(scan: Scan, *, frame: int | None = None, size: int = 28,

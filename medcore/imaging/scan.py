@@ -72,6 +72,11 @@ class Scan:
         True when the file was MONOCHROME1 and ``pixels`` were mirrored for display.
     series_uid : str
         Series Instance UID ("" when none); used to tell series apart, not for display.
+    age_years : int or None
+        The patient's age in whole years from the file's Patient's Age, else Patient's Birth
+        Date and the study date (``None`` when the file gives neither), capped at 90 (HIPAA
+        Safe Harbor: older ages are reported as 90). For checking a model's intended
+        population only: never shown or logged.
     """
 
     pixels: np.ndarray
@@ -83,6 +88,7 @@ class Scan:
     hidden_identifiers: tuple[str, ...] = ()
     inverted: bool = False
     series_uid: str = field(default="", repr=False)
+    age_years: int | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         pixels = self.pixels
@@ -195,3 +201,16 @@ def scan_from_array(array: np.ndarray, *, modality: str = "OT",
     info.update(metadata or {})
     return Scan(pixels=pixels, modality=modality, metadata=info, window=window,
                 photometric="RGB" if colour else "MONOCHROME2", source=source)
+
+
+def scan_label(scan: Scan, file_name: str = "") -> str:
+    """How a page names a scan: series description (else study description, else body part),
+    modality and file name, e.g. ``"5/5mm Plain - CT - 693_UNCR.dcm"``.
+
+    Plain text from the file: escape it for where it is shown (:mod:`medcore.safe_text`).
+    """
+    meta = scan.metadata
+    description = (meta.get("series_description") or meta.get("study_description")
+                   or meta.get("body_part") or "")
+    parts = [str(description).strip(), scan.modality, str(file_name).strip()]
+    return " - ".join(part for part in parts if part) or "unnamed scan"

@@ -14,7 +14,7 @@ no usable image at all raises.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -78,14 +78,20 @@ class LoadedSeries:
     ignored : tuple of str
         System files skipped silently (``DICOMDIR``, ``__MACOSX/...``, dot-files,
         ``Thumbs.db``): for completeness, not for display.
+    file_names : mapping of str -> tuple of str (read-only)
+        The files each series was read from (same keys as ``series``; a zip member as
+        ``"study.zip/IMG/0001.dcm"``), in slice order, so a page can name the scan it shows.
     """
 
     series: Mapping[str, Scan]
     skipped: tuple[SkippedFile, ...] = ()
     ignored: tuple[str, ...] = ()
+    file_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "series", ReadOnlyDict(self.series))
+        object.__setattr__(self, "file_names", ReadOnlyDict(
+            {key: tuple(names) for key, names in self.file_names.items()}))
         object.__setattr__(self, "skipped", tuple(self.skipped))
         object.__setattr__(self, "ignored", tuple(self.ignored))
 
@@ -149,7 +155,7 @@ def load_series(sources: Any, *, filenames: Iterable[str] | None = None,
     if not result:
         raise upload.nothing_loaded([label or _name_of(s) for s, label in zip(sources, labels)])
     return LoadedSeries(series=result, skipped=[s for s, _ in upload.skipped],
-                        ignored=upload.ignored)
+                        ignored=upload.ignored, file_names=upload.file_names)
 
 
 class _Upload:
@@ -160,6 +166,8 @@ class _Upload:
         self.skipped: list[tuple[SkippedFile, str]] = []             # (entry, full message)
         self.ignored: list[str] = []
         self.instances: dict[str, str] = {}      # SOP Instance UID -> the file that holds it
+        self.raster_names: dict[str, str] = {}   # key of a PNG/JPEG entry -> its file name
+        self.file_names: dict[str, tuple[str, ...]] = {}   # series key -> its files
 
     def skip(self, name: str, error: InvalidUploadError | str, reason: str | None = None) -> None:
         """Record a skipped file: ``error`` is its full message (shown when nothing loads),
@@ -213,6 +221,7 @@ class _Upload:
             while key in self.entries:
                 key, number = f"file:{name} ({number})", number + 1
             self.entries[key] = scan
+            self.raster_names[key] = name
         elif top_level:
             self.skip(name, not_a_scan(name, kind),
                       "is empty (0 bytes): its export or upload was interrupted"
@@ -232,11 +241,13 @@ class _Upload:
         for key, entry in self.entries.items():
             if isinstance(entry, Scan):
                 result[key] = entry
+                self.file_names[key] = (self.raster_names[key],)
                 continue
             parts = _decode_by_size(entry, self)
-            for scans, datasets in parts:
+            for scans, datasets, names in parts:
                 part_key = key if len(parts) == 1 else f"{key}:{_size_tag(scans[0])}"
                 result[part_key] = _stack(scans, datasets)
+                self.file_names[part_key] = tuple(names)
         return result
 
     def nothing_loaded(self, names: list[str]) -> InvalidUploadError:
@@ -287,15 +298,15 @@ def _size_tag(scan: Scan) -> str:
 
 
 def _decode_by_size(members: list[tuple[Any, str]],
-                    upload: _Upload) -> list[tuple[list[Scan], list]]:
+                    upload: _Upload) -> list[tuple[list[Scan], list, list[str]]]:
     """Decode the slices of one series in slice order; group them by size (and colour).
 
     Slices that cannot be decoded (no pixel data, damaged, unsupported compression) are
-    recorded as skipped. Returns ``(scans, datasets)`` per size, most slices first (the main
+    recorded as skipped. Returns ``(scans, datasets, file names)`` per size, most slices first (the main
     volume; a stray localiser or secondary capture follows).
     """
     order = slice_order([ds for ds, _ in members])
-    parts: dict[tuple[int, ...], tuple[list[Scan], list]] = {}
+    parts: dict[tuple[int, ...], tuple[list[Scan], list, list[str]]] = {}
     for index in order:
         ds, name = members[index]
         try:
@@ -303,9 +314,10 @@ def _decode_by_size(members: list[tuple[Any, str]],
         except InvalidUploadError as error:
             upload.skip(name, error)
             continue
-        scans, datasets = parts.setdefault(scan.pixels.shape[1:], ([], []))
+        scans, datasets, names = parts.setdefault(scan.pixels.shape[1:], ([], [], []))
         scans.append(scan)
         datasets.append(ds)
+        names.append(name)
     return sorted(parts.values(), key=lambda part: -len(part[0]))
 
 

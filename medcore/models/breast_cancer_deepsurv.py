@@ -401,7 +401,7 @@ def train(*, data=None, seed: int = 0, models_dir=None) -> ModelCard:
                 "treated with modern therapies (trastuzumab, aromatase inhibitors, CDK4/6 "
                 "inhibitors) absent from 1978-1993 cohorts; causal claims about hormone therapy "
                 "(the data are observational for Rotterdam).")},
-        "factors": {"population": registry.spec(NAME).population},
+        "factors": registry.spec(NAME).factors(),
         "metrics": CARD_METRICS,
         "evaluation_data": {"description": "GBSG (German Breast Cancer Study Group 2) trial, "
                                            "n=686; size in mm mapped onto <=20 / 20-50 / >50"},

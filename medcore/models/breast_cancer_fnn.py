@@ -397,7 +397,7 @@ def train(*, data: Any = None, seed: int = 0, models_dir: Path | None = None,
                                  "validated on other laboratories, imaging set-ups, "
                                  "feature-extraction software or populations; features must "
                                  "be computed as in Street et al. (1993)."},
-        "factors": {"population": registry.spec(NAME).population},
+        "factors": registry.spec(NAME).factors(),
         "metrics": CARD_METRICS,
         "evaluation_data": {"description": EVALUATION_DATA},
         "training_data": {

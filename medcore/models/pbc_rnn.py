@@ -523,7 +523,7 @@ def train(*, data=None, seed: int = 0, models_dir=None) -> ModelCard:
             "out_of_scope_uses": ("Clinical decisions, transplant listing, patients outside the "
                                   "1974-84 Mayo trial population, or treatments other than "
                                   "D-penicillamine/placebo.")},
-        "factors": {"population": registry.spec(NAME).population},
+        "factors": registry.spec(NAME).factors(),
         "metrics": CARD_METRICS,
         "evaluation_data": {"description": ("patient-level 5-fold cross-validation repeated with "
                                             "different seeds, all patients (see 'evaluation')")},

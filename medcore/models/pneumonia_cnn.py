@@ -25,7 +25,8 @@ import pandas as pd
 from medcore import RESEARCH_USE_DISCLAIMER, metrics, registry
 from medcore.cards import CLASSIFIER_MEASURES, ModelCard
 from medcore.datasets.pneumoniamnist import CLASS_NAMES, SOURCE, load_pneumoniamnist
-from medcore.errors import DataValidationError
+from medcore.datasets.pneumoniamnist_subset import background_indices, load_subset
+from medcore.errors import DataUnavailableError, DataValidationError
 from medcore.serving import ServingModel
 
 NAME = "pneumonia_cnn"
@@ -167,17 +168,49 @@ def explained_model(model: Any, card: ModelCard, target: str) -> Any:
 
 
 def test_inputs(data: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Test images uint8 ``(624, 28, 28, 1)`` and labels ``(624,)`` (1 = pneumonia)."""
+    """Test images uint8 ``(624, 28, 28, 1)`` and labels ``(624,)`` (1 = pneumonia).
+
+    Raises
+    ------
+    DataUnavailableError
+        The full file is not found (figures on the test split need all of it).
+    """
     split = load_pneumoniamnist(data).test
     return split.images, split.labels
 
 
+def example_inputs(data: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Test images to show as examples: the whole test split when the full file is found,
+    else the subset shipped in ``assets/data`` (16 images, both classes;
+    :mod:`medcore.datasets.pneumoniamnist_subset`)."""
+    try:
+        return test_inputs(data)
+    except DataUnavailableError:
+        if data is not None:
+            raise
+    subset = load_subset()
+    return subset.test_images, subset.test_labels.astype(np.int64)
+
+
 def training_background(n: int = 100, seed: int = 0,
                         data: str | os.PathLike | None = None) -> np.ndarray:
-    """``n`` training images uint8 ``(n, 28, 28, 1)`` drawn without replacement (SHAP background)."""
-    train = load_pneumoniamnist(data).train
-    index = np.random.default_rng(seed).choice(len(train), size=min(n, len(train)), replace=False)
-    return train.images[np.sort(index)]
+    """``n`` training images uint8 ``(n, 28, 28, 1)`` drawn without replacement (SHAP
+    background). Without the full file (and no ``data`` given), the same draw is read from the
+    subset shipped in ``assets/data`` when it holds it (``n`` = 50, ``seed`` = 0).
+
+    Raises
+    ------
+    DataUnavailableError
+        The full file is not found and the shipped subset does not hold this draw.
+    """
+    try:
+        train = load_pneumoniamnist(data).train
+    except DataUnavailableError:
+        subset = load_subset()
+        if data is not None or (n, seed) != (len(subset.train_indices), subset.background_seed):
+            raise
+        return subset.train_images
+    return train.images[background_indices(len(train), n, seed)]
 
 
 def _augmenter(seed: int):
@@ -332,7 +365,7 @@ def train(*, data: str | os.PathLike | None = None, seed: int = 0,
                                   "on children aged 1-5 from one centre); CT, MR, ultrasound, "
                                   "lateral films or photographs; telling bacterial from viral "
                                   "pneumonia or any other finding. " + RESEARCH_USE_DISCLAIMER)},
-        "factors": {"population": registry.spec(NAME).population},
+        "factors": registry.spec(NAME).factors(),
         "metrics": CARD_METRICS,
         "evaluation_data": {
             "description": "PneumoniaMNIST (MedMNIST v2) official test split, touched only by "
@@ -410,60 +443,20 @@ def evaluate(*, data: str | os.PathLike | None = None,
     }
 
 
-#: DICOM modalities the model is meant for: computed and digital radiography.
-INTENDED_MODALITIES: tuple[str, ...] = ("CR", "DX")
+def assess_input(source: Any, card: ModelCard) -> Any:
+    """Whether the model can judge ``source`` (:func:`medcore.models.pneumonia_cnn_scope.assess`
+    on the input :func:`model_input` makes of it); arrays already 28 x 28 pass.
 
-
-def intended_use_warnings(scan: Any, frame: int | None = None, *,
-                          model_input: np.ndarray | None = None,
-                          reference: dict[str, Any] | None = None) -> list[str]:
-    """Plain-language reasons why ``scan`` is outside the model's intended use (empty if none).
-
-    Parameters
-    ----------
-    scan : medcore.imaging.Scan
-    frame : int, optional
-        The frame given to the model (default: the middle one, as ``to_model_input`` does).
-    model_input : ndarray, shape (1, 28, 28, 1), optional
-        With ``reference``: also warn when its mean grey level or contrast lies outside the
-        1st-99th percentiles of the training images.
-    reference : dict, optional
-        ``card.parameters["input_reference"]``: ``{"mean_grey": [p1, p99], "contrast_sd": ...}``.
+    Returns
+    -------
+    medcore.models.pneumonia_cnn_scope.Assessment
     """
-    warnings = []
-    modality = str(scan.modality or "").upper()
-    if modality in ("CT", "MR", "PT", "NM", "US"):
-        warnings.append(f"This {modality} image is not a chest radiograph: the model was "
-                        "trained only on frontal chest X-rays, so its output here means nothing.")
-    elif scan.source == "dicom" and modality not in INTENDED_MODALITIES:
-        warnings.append(f"The DICOM modality is {modality or 'missing'}, not CR or DX "
-                        "(radiography): the model is meant for frontal chest radiographs only.")
-    elif scan.source in ("png", "jpeg"):
-        warnings.append("A PNG/JPEG file carries no modality: make sure it is a frontal chest "
-                        "radiograph; the model cannot tell.")
-    if scan.is_colour:
-        warnings.append("This is a colour image (e.g. a photograph): the model was trained on "
-                        "grey-scale radiographs; it is converted to grey, but a photograph of a "
-                        "film or screen is outside the intended use.")
-    if scan.n_frames > 1:
-        used = scan.n_frames // 2 if frame is None else int(frame)
-        warnings.append(f"This is a multi-frame image ({scan.n_frames} frames, e.g. a volume): "
-                        f"the model sees one frame only, frame {used + 1} of {scan.n_frames}.")
-    if model_input is not None and reference:
-        values = {"mean_grey": float(np.mean(model_input)),
-                  "contrast_sd": float(np.std(model_input))}
-        words = {"mean_grey": ("darker", "brighter"), "contrast_sd": ("flatter", "more contrasted")}
-        for key, value in values.items():
-            low, high = reference[key]
-            if not low <= value <= high:
-                side = words[key][value > high]
-                warnings.append(
-                    f"The 28 x 28 input is {side} than 98% of the training radiographs "
-                    f"({key.replace('_', ' ')} {value:.0f}; training 1st-99th percentile "
-                    f"{low:.0f}-{high:.0f}): the image is unlike those the model learnt from "
-                    "(an adult film, other exposure or processing), so its output is less "
-                    "trustworthy.")
-    return warnings
+    from medcore.imaging import Scan
+    from medcore.models.pneumonia_cnn_scope import Assessment, assess
+
+    if not isinstance(source, Scan):
+        return Assessment(assessable=True)
+    return assess(source, model_input=model_input(source), card=card)
 
 
 def operating_point_sentence(evaluation: dict[str, Any] | None) -> str:

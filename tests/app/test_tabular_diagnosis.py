@@ -82,6 +82,20 @@ def test_threshold_slider_moves_the_statistics():
     assert float(high["Specificity"].rstrip("%")) >= float(low["Specificity"].rstrip("%"))
 
 
+def test_the_one_patient_call_follows_the_threshold_slider():
+    at = _page().run()
+    at.number_input(key="wdbc_worst area").set_value(6000.0)     # far outside: still estimated
+    at.button(key="wdbc_submit").click().run()
+    probability = float(_metrics(at)["P(malignant)"].rstrip("%")) / 100
+    label = "This patient, called at threshold"
+    at.slider(key="wdbc_threshold").set_value(0.01).run()
+    assert _metrics(at)[f"{label} 0.01"] == "malignant"
+    at.slider(key="wdbc_threshold").set_value(0.99).run()
+    expected = "malignant" if probability >= 0.99 else "benign"
+    assert _metrics(at)[f"{label} 0.99"] == expected
+    assert not at.exception
+
+
 def test_records_from_upload_page_are_scored_and_downloadable():
     at = _page()
     at.session_state[state.RECORDS] = {"wdbc": _records(_wdbc_csv(8))}
