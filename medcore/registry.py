@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from medcore.cards import ModelCard
+from medcore.cards import ModelCard, Serving
 from medcore.errors import ModelFileError
 from medcore.schemas import PBC_VISITS, ROTTERDAM, WDBC, Column, Schema
 
@@ -383,16 +383,20 @@ def update_card(name: str, models_dir: Path | None = None, **sections: Any) -> M
 
 def save_model(model: Any, name: str, card: Mapping[str, Any],
                models_dir: Path | None = None) -> ModelCard:
-    """Save ``model`` as ``NAME.keras`` and its card, with the file's sha256 as the version.
+    """Save ``model`` as ``NAME.keras`` and its card, with the file's sha256 as the version,
+    then its LiteRT export ``NAME.tflite`` (the card's ``serving`` section).
 
     ``card`` is the card's JSON form without ``card_format`` and without ``name``, ``version``
     and ``file`` in ``model_details`` (filled in here). ``model_details.custom_objects_module``
-    names the module whose import registers the custom layers the model needs.
+    names the module whose import registers the custom layers the model needs. The export
+    (:func:`medcore.export.write_tflite`) converts the model module's ``serving_graph``; should
+    it fail, ``NAME.keras`` and its card are saved already (with ``serving`` null).
 
     Raises
     ------
     ModelFileError
-        The card does not have the typed card's shape (the message names the field).
+        The card does not have the typed card's shape (the message names the field), or the
+        LiteRT conversion failed.
     """
     from medcore.cards import CARD_FORMAT
 
@@ -403,9 +407,63 @@ def save_model(model: Any, name: str, card: Mapping[str, Any],
     data["card_format"] = CARD_FORMAT
     data["model_details"] = {**data.get("model_details", {}), "name": name, "file": path.name,
                              "version": sha256_of(path)}
+    data["serving"] = None
     typed = ModelCard.from_dict(data, source=f"The card of {name}")
     write_card(name, typed, models_dir)
-    return typed
+    return update_card(name, models_dir,
+                       serving=_write_tflite(model, name, models_dir, typed.sha256))
+
+
+def export_serving(name: str, models_dir: Path | None = None, *,
+                   max_steps: int | None = None) -> Serving:
+    """Convert the shipped ``NAME.keras`` to ``NAME.tflite`` (no retraining, the ``.keras`` file
+    unchanged) and record it in the card; ``python -m medcore export NAME``.
+
+    Returns
+    -------
+    Serving
+        The card's new ``serving`` section (:func:`medcore.export.write_tflite`).
+
+    Raises
+    ------
+    ModelFileError
+        Unknown model, missing or damaged ``.keras`` file or card, or a failed conversion.
+    """
+    model = load_model(name, models_dir)
+    serving = _write_tflite(model, name, models_dir, load_card(name, models_dir).sha256,
+                            max_steps)
+    return update_card(name, models_dir, serving=serving).serving
+
+
+def _write_tflite(model: Any, name: str, models_dir: Path | None, keras_sha256: str,
+                  max_steps: int | None = None) -> dict[str, Any]:
+    from medcore.export import write_tflite
+
+    return write_tflite(model_module(name).serving_graph(model),
+                        model_path(name, models_dir).with_suffix(".tflite"), name=name,
+                        keras_sha256=keras_sha256, max_steps=max_steps)
+
+
+def load_serving(name: str, models_dir: Path | None = None, *,
+                 num_threads: int | None = None) -> Any:
+    """The LiteRT model that answers predictions: ``model(x) -> {output name: ndarray}``
+    (a :class:`medcore.litert.LiteRTServing`, with its card), after checking ``NAME.tflite``
+    against the card.
+
+    Imports no TensorFlow and no Keras.
+
+    Raises
+    ------
+    ModelFileError
+        The card has no ``serving`` section, or the file is missing, damaged or was exported
+        from another ``NAME.keras``.
+    """
+    from medcore.litert import DEFAULT_THREADS, open_tflite
+
+    card = load_card(name, models_dir)
+    return open_tflite(card_path(name, models_dir).parent, card.serving, name=name,
+                       keras_sha256=card.sha256, card=card,
+                       num_threads=num_threads or DEFAULT_THREADS)
 
 
 def load_model(name: str, models_dir: Path | None = None) -> Any:

@@ -23,7 +23,8 @@ from typing import Any
 _ROOT = Path(__file__).resolve().parents[2]
 
 #: Benchmark groups, in the order they run.
-GROUPS: tuple[str, ...] = ("imaging", "records", "cnn", "fnn", "survival", "rnn", "explain")
+GROUPS: tuple[str, ...] = ("imaging", "records", "cnn", "fnn", "survival", "rnn", "serving",
+                           "explain")
 #: Groups run only when named in ``--only``: they take minutes and drive a browser.
 OPT_IN: tuple[str, ...] = ("load",)
 
