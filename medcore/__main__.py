@@ -46,7 +46,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     module = model_module(args.model)
-    result = module.evaluate(data=args.data, models_dir=args.models_dir)
+    result = module.evaluate(data=args.data, models_dir=args.models_dir, engine=args.engine)
     if not args.no_save:
         update_card(args.model, args.models_dir, evaluation=result)
     print(json.dumps(result, indent=None if args.json else 2, default=_jsonable))
@@ -112,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--models-dir", type=Path, default=None)
     evaluate.add_argument("--no-save", action="store_true",
                           help="do not store the result in the model card")
+    evaluate.add_argument("--engine", choices=registry.ENGINES, default="litert",
+                          help="runtime that scores the model: litert (default, as served) or "
+                               "keras (the TensorFlow reference)")
     evaluate.set_defaults(func=_cmd_evaluate)
 
     export = sub.add_parser("export", help="convert shipped .keras models to .tflite (LiteRT)")

@@ -183,6 +183,24 @@ def convert(graph: Any) -> bytes:
     return content
 
 
+def litert_model(graph: Any, *, name: str = "model", card: Any = None,
+                 max_steps: int | None = None) -> Any:
+    """``graph`` converted as :func:`write_tflite` would, run by LiteRT, without writing a file:
+    a :class:`medcore.litert.LiteRTServing` (e.g. a network trained inside a cross-validation
+    fold, scored through the runtime that serves it).
+
+    Raises
+    ------
+    ModelFileError
+        The conversion failed.
+    """
+    from medcore.litert import LiteRTServing
+
+    graph, details = serving_graph(graph, max_steps=max_steps)
+    return LiteRTServing(convert(graph), name=name, card=card,
+                         max_steps=details.get("max_visits"))
+
+
 def _signature(content: bytes) -> dict[str, Any]:
     """Input and output names and shapes (``None`` = free) of a converted model."""
     from ai_edge_litert.interpreter import Interpreter

@@ -14,7 +14,10 @@ model card, :class:`medcore.cards.ModelCard`). The card records the sha256 of th
 file; :func:`load_model` refuses a file whose checksum differs, so a half-copied or hand-edited
 model never gives a prediction.
 
-Reading a spec or a card needs no TensorFlow; :func:`load_model` imports Keras on first use.
+Predictions go through :func:`serving_model`: the LiteRT export ``NAME.tflite`` (its sha256 in
+the card's ``serving`` section, checked like the ``.keras`` file), run without TensorFlow.
+Reading a spec or a card and predicting need no TensorFlow; :func:`load_model` (training,
+gradients: SHAP, Grad-CAM) imports Keras on first use.
 """
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from medcore.cards import ModelCard, Serving
-from medcore.errors import ModelFileError
+from medcore.errors import MedcoreError, ModelFileError
 from medcore.schemas import PBC_VISITS, ROTTERDAM, WDBC, Column, Schema
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -501,20 +504,54 @@ def load_model(name: str, models_dir: Path | None = None) -> Any:
             f"git or retrain with `python -m medcore train {name}`.") from exc
 
 
-def serving_model(name: str, models_dir: Path | None = None, *, keras_model: Any = None) -> Any:
+#: The runtimes that can answer predictions: LiteRT (the default, no TensorFlow) and Keras.
+ENGINES: tuple[str, ...] = ("litert", "keras")
+
+
+def check_engine(engine: str) -> str:
+    """``engine`` when it is one of :data:`ENGINES`.
+
+    Raises
+    ------
+    MedcoreError
+        Any other value (the message names the engines).
+    """
+    if engine not in ENGINES:
+        raise MedcoreError(f"Unknown serving engine {engine!r}; expected one of "
+                           f"{', '.join(ENGINES)}.")
+    return engine
+
+
+def serving_model(name: str, models_dir: Path | None = None, *, engine: str = "litert",
+                  keras_model: Any = None) -> Any:
     """The model that answers predictions: ``model(x) -> {output name: ndarray}`` with its
     card (a :class:`medcore.serving.ServingModel`).
 
     Parameters
     ----------
+    engine : ``"litert"`` or ``"keras"``
+        ``"litert"`` (default, what pages, batch scoring and ``evaluate`` use): ``NAME.tflite``
+        run by LiteRT (:func:`load_serving`), checked against the card; imports no TensorFlow.
+        ``"keras"``: the module's ``serving_graph`` of ``NAME.keras``, traced by TensorFlow
+        (:class:`medcore.serving.KerasServing`), the reference LiteRT is compared with
+        (``python -m medcore evaluate NAME --engine keras``).
     keras_model : keras.Model, optional
-        The model :func:`load_model` returned, when the caller holds it already (one load).
+        With ``engine="keras"``: the model :func:`load_model` returned, when the caller holds it
+        already (one load).
 
     Raises
     ------
     ModelFileError
         The file or card is missing or damaged.
+    MedcoreError
+        ``engine`` is not one of :data:`ENGINES`.
     """
+    check_engine(engine)
+    if engine == "litert":
+        if keras_model is not None:
+            raise MedcoreError("keras_model= is the Keras engine's; pass engine='keras' with "
+                               "it, or leave it out for LiteRT.")
+        return load_serving(name, models_dir)
     from medcore.serving import KerasServing
 
     card = load_card(name, models_dir)
