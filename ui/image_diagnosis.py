@@ -4,8 +4,8 @@ The scan comes from the Upload page (``st.session_state[ui.state.SCAN]``) or a s
 shows it beside the 28 x 28 input the network sees (and which window made it, see
 ``medcore.imaging.model_window``), the calibrated probability with the ensemble's spread, the
 operating threshold and what it means on the test set, and a Grad-CAM map. The research-use
-disclaimer is the page's own (``app_pages/diagnosis.py``). TensorFlow is imported only when the
-model is first needed.
+disclaimer is the page's own (``app_pages/diagnosis.py``). The probability comes from LiteRT
+(no TensorFlow) and is shown first; TensorFlow is imported for the Grad-CAM map, which follows.
 """
 from __future__ import annotations
 
@@ -33,12 +33,17 @@ def _load_sample(name: str):
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _analyse(name: str, x: np.ndarray) -> tuple[pneumonia_cnn.Prediction, np.ndarray]:
-    """Prediction and Grad-CAM map of one model input ``(1, 28, 28, 1)`` (cached on its bytes)."""
+def _predict(name: str, x: np.ndarray) -> pneumonia_cnn.Prediction:
+    """The ensemble's prediction for one model input ``(1, 28, 28, 1)`` (cached on its bytes)."""
+    return pneumonia_cnn.predict(common.serving_model(name), x)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _grad_cam(name: str, x: np.ndarray) -> np.ndarray:
+    """The Grad-CAM map ``(28, 28)`` of one model input (cached on its bytes)."""
     from medcore.explain.gradcam import grad_cam
 
-    prediction = pneumonia_cnn.predict(common.serving_model(name), x)
-    return prediction, grad_cam(common.keras_model(name), x)[0]
+    return grad_cam(common.keras_model(name), x)[0]
 
 
 def _choose_scan() -> tuple[Any, str]:
@@ -137,12 +142,19 @@ def render(spec: ModelSpec) -> None:
                 scan, frame, model_input=x, reference=card.parameters.get("input_reference")):
             common.show_warning(warning)
         with st.spinner("Assessing the image..."):
-            prediction, cam = _analyse(name, x)
+            prediction = _predict(name, x)
     except MedcoreError as exc:
         common.show_error(exc)
         return
     _show_result(prediction, card, scan)
     source = audit_trail.source_of_input(state.SCAN, scan)
     audit_trail.prediction_shown(name, "Diagnosis", source, x)
+    # the probability is on screen already; the map needs the Keras model (TensorFlow)
+    try:
+        with st.spinner("Computing where the model looked (Grad-CAM)..."):
+            cam = _grad_cam(name, x)
+    except MedcoreError as exc:
+        common.show_error(exc)
+        return
     _show_images(scan, frame, x, cam, window)
     common.model_card_expander(name)
