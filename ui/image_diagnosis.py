@@ -9,6 +9,8 @@ disclaimer is the page's own (``app_pages/diagnosis.py``). The probability comes
 """
 from __future__ import annotations
 
+import sys
+import time
 from typing import Any
 
 import numpy as np
@@ -44,6 +46,14 @@ def _grad_cam(name: str, x: np.ndarray) -> np.ndarray:
     from medcore.explain.gradcam import grad_cam
 
     return grad_cam(common.keras_model(name), x)[0]
+
+
+def _let_the_probability_out() -> None:
+    """Before the first TensorFlow import, give the server's event loop a moment to send what
+    is drawn so far: loading TensorFlow's libraries holds the interpreter lock for seconds, and
+    the probability would otherwise reach the browser only with the map."""
+    if "tensorflow" not in sys.modules:
+        time.sleep(0.25)
 
 
 def _choose_scan() -> tuple[Any, str]:
@@ -149,7 +159,8 @@ def render(spec: ModelSpec) -> None:
     _show_result(prediction, card, scan)
     source = audit_trail.source_of_input(state.SCAN, scan)
     audit_trail.prediction_shown(name, "Diagnosis", source, x)
-    # the probability is on screen already; the map needs the Keras model (TensorFlow)
+    # the probability is drawn already; the map needs the Keras model (TensorFlow)
+    _let_the_probability_out()
     try:
         with st.spinner("Computing where the model looked (Grad-CAM)..."):
             cam = _grad_cam(name, x)

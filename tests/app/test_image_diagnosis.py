@@ -72,3 +72,46 @@ def test_an_uploaded_ct_slice_is_flagged_as_outside_intended_use():
     assert "not a chest radiograph" in " ".join(w.value for w in at.warning)
     assert "Model-input window: The scan's own window" in _text(at)
     assert any(m.label == "P(pneumonia)" for m in at.metric)
+
+
+FIRST_PROBABILITY_SCRIPT = """
+import json, sys
+from streamlit.testing.v1 import AppTest
+import ui.image_diagnosis as page
+
+seen = []
+show_result = page._show_result
+def recording(*args, **kwargs):
+    seen.append(any(m.split('.')[0] in ('tensorflow', 'keras') for m in sys.modules))
+    return show_result(*args, **kwargs)
+page._show_result = recording
+
+at = AppTest.from_file(%r, default_timeout=300).run()
+at.selectbox(key="image_dx_source").select(%r).run()
+print(json.dumps({"tensorflow_when_shown": seen, "exception": bool(at.exception),
+                  "tensorflow_at_the_end": "tensorflow" in sys.modules,
+                  "probability": [m.value for m in at.metric if m.label == "P(pneumonia)"],
+                  "grad_cam": "Grad-CAM" in " ".join(m.value for m in at.markdown)}))
+"""
+
+
+@needs_model
+@pytest.mark.slow       # a fresh interpreter that imports TensorFlow for the map
+def test_the_probability_is_drawn_before_tensorflow_is_imported():
+    """In a fresh server process the probability (LiteRT) is rendered while TensorFlow is not
+    imported yet; the Grad-CAM map, drawn after it, imports TensorFlow."""
+    import json
+    import subprocess
+    import sys
+
+    if "RG1_UNCR.dcm" not in _sample_names():
+        pytest.skip("pydicom-data's RG1_UNCR.dcm is not installed")
+    result = subprocess.run([sys.executable, "-c", FIRST_PROBABILITY_SCRIPT % (PAGE,
+                                                                               "RG1_UNCR.dcm")],
+                            capture_output=True, text=True, timeout=600,
+                            cwd=Path(PAGE).parents[1])
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["tensorflow_when_shown"] == [False], report
+    assert report["tensorflow_at_the_end"] and report["grad_cam"], report
+    assert not report["exception"] and report["probability"][0].endswith("%")
