@@ -123,3 +123,18 @@ def test_a_failed_conversion_writes_nothing(tmp_path, monkeypatch):
                                              r"export toy`"):
         write_tflite(model, tmp_path / "toy.tflite", name="toy", keras_sha256=None)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow  # a conversion: ~14 s on the loaded machine
+def test_a_network_trained_in_a_fold_is_scored_by_litert_as_by_keras():
+    """pbc_rnn's evaluate(engine="litert") scores each fold's network this way."""
+    from medcore.export import litert_model
+    from medcore.models.pbc_rnn import serving_graph as pbc_serving_graph
+    from medcore.serving import KerasServing
+
+    graph = pbc_serving_graph(tiny_rnn(members=1))
+    served = litert_model(graph, name="fold", max_steps=6)
+    assert type(served).__name__ == "LiteRTServing" and served.max_steps == 6
+    x = histories([3, 1, 5, 2], steps=5)
+    np.testing.assert_allclose(served(x)["survival"], KerasServing(graph)(x)["survival"],
+                               atol=1e-6)

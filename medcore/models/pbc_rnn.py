@@ -567,8 +567,9 @@ def evaluate(*, data=None, models_dir=None, engine: str = "litert", repeats: int
 class RNNPredictor:
     """Landmark-protocol adapter: ``fit(train_visits, seed)``, ``predict(landmark_set)``.
 
-    ``engine``: what scores the fitted network, ``"keras"`` (:class:`~medcore.serving.KerasServing`)
-    or ``"litert"`` (its LiteRT conversion, as the shipped model is served).
+    ``engine``: what scores the fitted network, ``"keras"``
+    (:class:`~medcore.serving.KerasServing`) or ``"litert"`` (its LiteRT conversion, as the
+    shipped model is served).
     """
 
     def __init__(self, settings: dict | None = None, engine: str = "keras"):
