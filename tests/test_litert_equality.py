@@ -49,3 +49,33 @@ def test_breast_cancer_deepsurv_on_every_rotterdam_and_gbsg_record():
 @pytest.mark.slow
 def test_pbc_rnn_on_every_prefix_of_every_patients_visits():
     _compare("pbc_rnn")
+
+
+def test_pbc_rnn_evaluated_through_litert_keeps_the_cards_figures():
+    """The card's LiteRT check (``python -m bench.pbc_litert_check --store``): the first repeat
+    of the landmark protocol scored by LiteRT gives the C-index of the same repeat through Keras
+    and the card's calibration, within the noise the card reports."""
+    from bench.pbc_litert_check import KEY
+
+    check = registry.load_card("pbc_rnn").quantitative_analyses.get(KEY)
+    if check is None:
+        pytest.skip("pbc_rnn's LiteRT evaluation is not recorded in its card")
+    litert = check["litert_first_repeat"]
+    assert check["engine"] == "litert"
+    assert abs(litert["c_index"] - check["keras_card_first_repeat_c_index"]) <= \
+        check["keras_card_sd"]["c_index_sd_repeats"]
+    keras = check["keras_card_all_repeats"]
+    assert abs(litert["calibration_5y_mean_abs_diff"] - keras["calibration_5y_mean_abs_diff"]) \
+        <= 3 * check["keras_card_sd"]["calibration_5y_mean_abs_diff_sd_repeats"]
+    assert abs(litert["brier"] - keras["brier"]) <= 0.01
+
+
+def test_the_litert_check_reads_the_figures_it_compares():
+    from bench.pbc_litert_check import compare
+
+    evaluation = registry.load_card("pbc_rnn").evaluation
+    comparison = compare({**evaluation, "engine": "litert"})
+    assert comparison["litert_first_repeat"] == comparison["keras_card_all_repeats"]
+    assert comparison["litert_first_repeat"]["c_index"] == evaluation["test"]["c_index"]
+    assert comparison["keras_card_first_repeat_c_index"] == \
+        evaluation["test"]["c_index_by_repeat"][0]
