@@ -1,5 +1,5 @@
-"""Benchmark group ``dashboard``: the dashboard's figures from a real ``streamlit run`` in
-Debian's Chromium, for ``python -m medcore bench --json``.
+"""Benchmark group ``dashboard`` (opt-in: ``python -m medcore bench --only dashboard --json``):
+the dashboard's figures from a real ``streamlit run`` in Debian's Chromium.
 
 The figures (``first_diagnosis_cold_s``, ``server_rss_mb_predictions``, ``server_rss_mb``,
 ``cold_start_s``...; see :mod:`bench.browser_figures`) come from ``python -m bench.browser_figures
