@@ -1,21 +1,25 @@
-"""Command line: ``python -m medcore models | train | evaluate | bench``.
+"""Command line: ``python -m medcore models | train | evaluate | export | bench``.
 
 ``models`` lists the registered models (name, title, kind, whether it is built).
-``train NAME`` fits a model on its real data and writes ``assets/models/NAME.keras`` + card.
+``train NAME`` fits a model on its real data and writes ``assets/models/NAME.keras`` + card
+(and ``NAME.tflite``, see ``export``).
 ``evaluate NAME --json`` recomputes the test metrics of the shipped model and its baselines and
 prints one JSON object; the output is also stored in the card under ``"evaluation"``.
+``export NAME`` (or ``--all``) converts the shipped ``NAME.keras`` to ``NAME.tflite`` for serving
+with LiteRT, without retraining, and records it in the card under ``"serving"``.
 ``bench --json`` prints latency and throughput figures as one JSON object.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
 
 from medcore import registry
 from medcore.errors import MedcoreError
-from medcore.registry import model_module, update_card
+from medcore.registry import export_serving, model_module, update_card
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
@@ -34,16 +38,33 @@ def _cmd_train(args: argparse.Namespace) -> int:
     module = model_module(args.model)
     card = module.train(data=args.data, seed=args.seed, models_dir=args.models_dir)
     print(json.dumps({"model": args.model, "saved": card.model_details.file,
-                      "sha256": card.sha256}, indent=None if args.json else 2))
+                      "sha256": card.sha256,
+                      "serving": card.serving.file if card.serving else None},
+                     indent=None if args.json else 2))
     return 0
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     module = model_module(args.model)
-    result = module.evaluate(data=args.data, models_dir=args.models_dir)
+    result = module.evaluate(data=args.data, models_dir=args.models_dir, engine=args.engine)
     if not args.no_save:
         update_card(args.model, args.models_dir, evaluation=result)
     print(json.dumps(result, indent=None if args.json else 2, default=_jsonable))
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    if bool(args.all) == bool(args.model):
+        raise MedcoreError("Name one model to export, or --all; got "
+                           f"{'both' if args.all else 'neither'}.")
+    if args.max_visits is not None and args.max_visits < 1:
+        raise MedcoreError(f"--max-visits {args.max_visits}; expected a positive number of "
+                           "visits (the longest PBC history has 16; the default is 32).")
+    names = registry.names() if args.all else [args.model]
+    done = {name: dataclasses.asdict(
+        export_serving(name, args.models_dir, max_steps=args.max_visits))
+            for name in names}
+    print(json.dumps(done, indent=None if args.json else 2))
     return 0
 
 
@@ -91,7 +112,19 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--models-dir", type=Path, default=None)
     evaluate.add_argument("--no-save", action="store_true",
                           help="do not store the result in the model card")
+    evaluate.add_argument("--engine", choices=registry.ENGINES, default="litert",
+                          help="runtime that scores the model: litert (default, as served) or "
+                               "keras (the TensorFlow reference)")
     evaluate.set_defaults(func=_cmd_evaluate)
+
+    export = sub.add_parser("export", help="convert shipped .keras models to .tflite (LiteRT)")
+    export.add_argument("model", nargs="?", choices=names)
+    export.add_argument("--all", action="store_true", help="every shipped model")
+    export.add_argument("--json", action="store_true", help="print compact JSON")
+    export.add_argument("--models-dir", type=Path, default=None)
+    export.add_argument("--max-visits", type=int, default=None,
+                        help="visits a recurrent model's export reads (default: 32)")
+    export.set_defaults(func=_cmd_export)
 
     bench = sub.add_parser("bench", help="latency and throughput figures")
     common(bench)

@@ -14,7 +14,10 @@ model card, :class:`medcore.cards.ModelCard`). The card records the sha256 of th
 file; :func:`load_model` refuses a file whose checksum differs, so a half-copied or hand-edited
 model never gives a prediction.
 
-Reading a spec or a card needs no TensorFlow; :func:`load_model` imports Keras on first use.
+Predictions go through :func:`serving_model`: the LiteRT export ``NAME.tflite`` (its sha256 in
+the card's ``serving`` section, checked like the ``.keras`` file), run without TensorFlow.
+Reading a spec or a card and predicting need no TensorFlow; :func:`load_model` (training,
+gradients: SHAP, Grad-CAM) imports Keras on first use.
 """
 from __future__ import annotations
 
@@ -31,8 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from medcore.cards import ModelCard
-from medcore.errors import ModelFileError
+from medcore.cards import ModelCard, Serving
+from medcore.errors import MedcoreError, ModelFileError
 from medcore.schemas import PBC_VISITS, ROTTERDAM, WDBC, Column, Schema
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -401,16 +404,20 @@ def update_card(name: str, models_dir: Path | None = None, **sections: Any) -> M
 
 def save_model(model: Any, name: str, card: Mapping[str, Any],
                models_dir: Path | None = None) -> ModelCard:
-    """Save ``model`` as ``NAME.keras`` and its card, with the file's sha256 as the version.
+    """Save ``model`` as ``NAME.keras`` and its card, with the file's sha256 as the version,
+    then its LiteRT export ``NAME.tflite`` (the card's ``serving`` section).
 
     ``card`` is the card's JSON form without ``card_format`` and without ``name``, ``version``
     and ``file`` in ``model_details`` (filled in here). ``model_details.custom_objects_module``
-    names the module whose import registers the custom layers the model needs.
+    names the module whose import registers the custom layers the model needs. The export
+    (:func:`medcore.export.write_tflite`) converts the model module's ``serving_graph``; should
+    it fail, ``NAME.keras`` and its card are saved already (with ``serving`` null).
 
     Raises
     ------
     ModelFileError
-        The card does not have the typed card's shape (the message names the field).
+        The card does not have the typed card's shape (the message names the field), or the
+        LiteRT conversion failed.
     """
     from medcore.cards import CARD_FORMAT
 
@@ -421,9 +428,63 @@ def save_model(model: Any, name: str, card: Mapping[str, Any],
     data["card_format"] = CARD_FORMAT
     data["model_details"] = {**data.get("model_details", {}), "name": name, "file": path.name,
                              "version": sha256_of(path)}
+    data["serving"] = None
     typed = ModelCard.from_dict(data, source=f"The card of {name}")
     write_card(name, typed, models_dir)
-    return typed
+    return update_card(name, models_dir,
+                       serving=_write_tflite(model, name, models_dir, typed.sha256))
+
+
+def export_serving(name: str, models_dir: Path | None = None, *,
+                   max_steps: int | None = None) -> Serving:
+    """Convert the shipped ``NAME.keras`` to ``NAME.tflite`` (no retraining, the ``.keras`` file
+    unchanged) and record it in the card; ``python -m medcore export NAME``.
+
+    Returns
+    -------
+    Serving
+        The card's new ``serving`` section (:func:`medcore.export.write_tflite`).
+
+    Raises
+    ------
+    ModelFileError
+        Unknown model, missing or damaged ``.keras`` file or card, or a failed conversion.
+    """
+    model = load_model(name, models_dir)
+    serving = _write_tflite(model, name, models_dir, load_card(name, models_dir).sha256,
+                            max_steps)
+    return update_card(name, models_dir, serving=serving).serving
+
+
+def _write_tflite(model: Any, name: str, models_dir: Path | None, keras_sha256: str,
+                  max_steps: int | None = None) -> dict[str, Any]:
+    from medcore.export import write_tflite
+
+    return write_tflite(model_module(name).serving_graph(model),
+                        model_path(name, models_dir).with_suffix(".tflite"), name=name,
+                        keras_sha256=keras_sha256, max_steps=max_steps)
+
+
+def load_serving(name: str, models_dir: Path | None = None, *,
+                 num_threads: int | None = None) -> Any:
+    """The LiteRT model that answers predictions: ``model(x) -> {output name: ndarray}``
+    (a :class:`medcore.litert.LiteRTServing`, with its card), after checking ``NAME.tflite``
+    against the card.
+
+    Imports no TensorFlow and no Keras.
+
+    Raises
+    ------
+    ModelFileError
+        The card has no ``serving`` section, or the file is missing, damaged or was exported
+        from another ``NAME.keras``.
+    """
+    from medcore.litert import DEFAULT_THREADS, open_tflite
+
+    card = load_card(name, models_dir)
+    return open_tflite(card_path(name, models_dir).parent, card.serving, name=name,
+                       keras_sha256=card.sha256, card=card,
+                       num_threads=num_threads or DEFAULT_THREADS)
 
 
 def load_model(name: str, models_dir: Path | None = None) -> Any:
@@ -461,20 +522,54 @@ def load_model(name: str, models_dir: Path | None = None) -> Any:
             f"git or retrain with `python -m medcore train {name}`.") from exc
 
 
-def serving_model(name: str, models_dir: Path | None = None, *, keras_model: Any = None) -> Any:
+#: The runtimes that can answer predictions: LiteRT (the default, no TensorFlow) and Keras.
+ENGINES: tuple[str, ...] = ("litert", "keras")
+
+
+def check_engine(engine: str) -> str:
+    """``engine`` when it is one of :data:`ENGINES`.
+
+    Raises
+    ------
+    MedcoreError
+        Any other value (the message names the engines).
+    """
+    if engine not in ENGINES:
+        raise MedcoreError(f"Unknown serving engine {engine!r}; expected one of "
+                           f"{', '.join(ENGINES)}.")
+    return engine
+
+
+def serving_model(name: str, models_dir: Path | None = None, *, engine: str = "litert",
+                  keras_model: Any = None) -> Any:
     """The model that answers predictions: ``model(x) -> {output name: ndarray}`` with its
     card (a :class:`medcore.serving.ServingModel`).
 
     Parameters
     ----------
+    engine : ``"litert"`` or ``"keras"``
+        ``"litert"`` (default, what pages, batch scoring and ``evaluate`` use): ``NAME.tflite``
+        run by LiteRT (:func:`load_serving`), checked against the card; imports no TensorFlow.
+        ``"keras"``: the module's ``serving_graph`` of ``NAME.keras``, traced by TensorFlow
+        (:class:`medcore.serving.KerasServing`), the reference LiteRT is compared with
+        (``python -m medcore evaluate NAME --engine keras``).
     keras_model : keras.Model, optional
-        The model :func:`load_model` returned, when the caller holds it already (one load).
+        With ``engine="keras"``: the model :func:`load_model` returned, when the caller holds it
+        already (one load).
 
     Raises
     ------
     ModelFileError
         The file or card is missing or damaged.
+    MedcoreError
+        ``engine`` is not one of :data:`ENGINES`.
     """
+    check_engine(engine)
+    if engine == "litert":
+        if keras_model is not None:
+            raise MedcoreError("keras_model= is the Keras engine's; pass engine='keras' with "
+                               "it, or leave it out for LiteRT.")
+        return load_serving(name, models_dir)
     from medcore.serving import KerasServing
 
     card = load_card(name, models_dir)

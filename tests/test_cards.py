@@ -26,7 +26,11 @@ def test_every_shipped_card_has_the_one_shape(name):
     assert all(isinstance(r, Range) for r in card.input_contract.training_ranges.values())
     assert all(a.model and a.source for a in card.published_anchors)
     assert card.factors.population == registry.spec(name).population
-    assert card.evaluation["model"] == name and card.serving is None
+    assert card.evaluation["model"] == name
+    assert card.serving.file == f"{name}.tflite"
+    tflite = registry.model_path(name).with_suffix(".tflite")
+    assert card.serving.sha256 == registry.sha256_of(tflite)
+    assert card.serving.details["source_sha256"] == card.sha256
     assert card.to_dict() == _shipped(name)            # reading and writing lose nothing
 
 

@@ -98,10 +98,10 @@ def train(*, data: Any = None, seed: int = 0, models_dir: Any = None) -> ModelCa
         "threshold": {"value": 0.5, "rule": "a fixed half"}}, models_dir)
 
 
-def evaluate(*, data: Any = None, models_dir: Any = None) -> dict[str, Any]:
+def evaluate(*, data: Any = None, models_dir: Any = None, engine: str = "litert") -> dict[str, Any]:
     from sklearn.metrics import roc_auc_score
 
     x, y = test_inputs()
-    p = predict(registry.serving_model(NAME, models_dir), x).probability
+    p = predict(registry.serving_model(NAME, models_dir, engine=engine), x).probability
     return {"model": NAME, "dataset": "synthetic", "n_test": len(y),
-            "test": {"auc": float(roc_auc_score(y, p))}, "baselines": {}}
+            "test": {"auc": float(roc_auc_score(y, p))}, "baselines": {}, "engine": engine}

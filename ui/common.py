@@ -62,19 +62,19 @@ def upload_table(frame, **kwargs) -> None:
 
 @st.cache_resource(show_spinner=False)
 def _loaded(name: str, purpose: str, models_dir: str) -> Any:
-    """The one cache of models: each file is read once per process (TensorFlow is imported
-    here, on first need); the serving model shares the Keras model's weights."""
+    """The one cache of models: each file is read once per process. The serving model is the
+    LiteRT export (``NAME.tflite``, no TensorFlow); TensorFlow is imported here only when the
+    Keras model is first needed for gradients."""
     if purpose == GRADIENTS:
         title = registry.spec(name).title.lower()
         with st.spinner(f"Loading the model for {title} (first use only)..."):
             return registry.load_model(name, models_dir)
-    return registry.serving_model(name, models_dir,
-                                  keras_model=_loaded(name, GRADIENTS, models_dir))
+    return registry.serving_model(name, models_dir)
 
 
 def serving_model(name: str) -> Any:
-    """The model that answers predictions (``model(x) -> {output: ndarray}``, with its card),
-    loaded once per process."""
+    """The model that answers predictions (``model(x) -> {output: ndarray}``, with its card;
+    LiteRT, see :func:`medcore.registry.serving_model`), loaded once per process."""
     return _loaded(name, SERVING, str(registry.models_folder()))
 
 

@@ -10,11 +10,14 @@ scale, the operating threshold and what it means on the test set, predictive val
 prevalence the clinician sets, the test-set calibration, who the model learnt from, and the
 images: the film, the 28 x 28 input, and on the film (over the square the model read) the
 map of what moved the score (gradient x difference, the map whose deletion curve falls
-fastest), with an opacity control; three panels of one height. The research-use disclaimer is the page's own (``app_pages/diagnosis.py``). TensorFlow
-is imported only when the model is first needed.
+fastest), with an opacity control; three panels of one height. The research-use disclaimer is the page's own (``app_pages/diagnosis.py``). The
+probability comes from LiteRT (no TensorFlow) and is drawn first; TensorFlow is imported
+for the map, which follows.
 """
 from __future__ import annotations
 
+import sys
+import time
 from typing import Any
 
 import numpy as np
@@ -69,6 +72,14 @@ def uploaded_label() -> str:
     """The uploaded scan named as every page names it (series description, modality, file)."""
     scan = st.session_state.get(state.SCAN)
     return "" if scan is None else scan_label(scan, st.session_state.get(state.SCAN_NAME) or "")
+
+
+def _let_the_probability_out() -> None:
+    """Before the first TensorFlow import, give the server's event loop a moment to send what
+    is drawn so far: loading TensorFlow's libraries holds the interpreter lock for seconds, and
+    the probability would otherwise reach the browser only with the map."""
+    if "tensorflow" not in sys.modules:
+        time.sleep(0.25)
 
 
 def _choose_scan() -> tuple[Any, str]:
@@ -216,7 +227,6 @@ def render(spec: ModelSpec) -> None:
         assessment = assess(scan, frame, model_input=x, card=card)
         with st.spinner("Assessing the image..."):
             prediction = _predict(name, x)
-            attribution = _attribution(name, x) if assessment.assessable else None
     except MedcoreError as exc:
         common.show_error(exc)
         return
@@ -231,5 +241,15 @@ def render(spec: ModelSpec) -> None:
     reference = scan.metadata.get("reference_label")
     if reference:
         st.caption(f"Data-set label of this sample: **{escape_markdown(reference)}**.")
+    attribution = None
+    if assessment.assessable:
+        # the probability is drawn already; the map needs the Keras model (TensorFlow)
+        _let_the_probability_out()
+        try:
+            with st.spinner("Computing the map of what moved the score..."):
+                attribution = _attribution(name, x)
+        except MedcoreError as exc:
+            common.show_error(exc)
+            return
     _show_images(scan, frame, x, attribution, window)
     common.model_card_expander(name)

@@ -5,7 +5,8 @@ Each group is one module in this package with ``run(*, data=None) -> dict[str, f
 figures of all groups are merged into one JSON object. A group whose prerequisites are missing
 (a data file) returns ``{"GROUP_skipped": "reason"}`` instead of failing the run. The dashboard's
 figures in a real browser need Chromium and Playwright, which the library never imports: they are
-``python -m bench.browser_figures`` in the repository's ``bench/`` folder.
+``python -m bench.browser_figures`` in the repository's ``bench/`` folder, which the group
+``dashboard`` runs as a subprocess from a checkout.
 """
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ from typing import Any
 _ROOT = Path(__file__).resolve().parents[2]
 
 #: Benchmark groups, in the order they run.
-GROUPS: tuple[str, ...] = ("imaging", "records", "cnn", "fnn", "survival", "rnn", "explain")
+GROUPS: tuple[str, ...] = ("imaging", "records", "cnn", "fnn", "survival", "rnn", "serving",
+                           "explain")
 #: Groups run only when named in ``--only``: they take minutes and drive a browser.
-OPT_IN: tuple[str, ...] = ("load",)
+OPT_IN: tuple[str, ...] = ("load", "dashboard")
 
 
 def machine() -> dict[str, Any]:

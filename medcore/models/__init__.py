@@ -28,7 +28,9 @@ class ModelModule(Protocol):
       returns (``{"probability": ...}``; ``{"log_risk": ...}``).
 
     Training and evaluation: ``train(*, data, seed, models_dir) -> ModelCard`` and
-    ``evaluate(*, data, models_dir) -> dict`` (the public ``evaluate --json`` object).
+    ``evaluate(*, data, models_dir, engine) -> dict`` (the public ``evaluate --json`` object;
+    ``engine``, ``"litert"`` by default or ``"keras"``, is the runtime that scores the model,
+    :func:`medcore.registry.serving_model`, and is recorded in the object).
 
     Explanation (Keras, gradients): ``FEATURE_NAMES`` (empty for images),
     ``model_input(source)`` (the ``float32`` model input from what the pages hold),
@@ -48,7 +50,8 @@ class ModelModule(Protocol):
 
     def train(self, *, data: Any = None, seed: int = 0, models_dir: Any = None) -> ModelCard: ...
 
-    def evaluate(self, *, data: Any = None, models_dir: Any = None) -> dict[str, Any]: ...
+    def evaluate(self, *, data: Any = None, models_dir: Any = None,
+                 engine: str = "litert") -> dict[str, Any]: ...
 
     def model_input(self, source: Any, /) -> np.ndarray: ...
 

@@ -483,9 +483,11 @@ def _report(frame: pd.DataFrame, log_risk, survival) -> dict[str, Any]:
                            horizon=HORIZON_YEARS, tau=float(BRIER_GRID[-1]))
 
 
-def evaluate(*, data=None, models_dir=None) -> dict[str, Any]:
-    """GBSG test metrics of the shipped ensemble and of baselines fitted now on all Rotterdam."""
-    model = registry.serving_model(NAME, models_dir)
+def evaluate(*, data=None, models_dir=None, engine: str = "litert") -> dict[str, Any]:
+    """GBSG test metrics of the shipped ensemble and of baselines fitted now on all Rotterdam.
+    ``engine``: the runtime that scores the ensemble (see :func:`medcore.registry.serving_model`).
+    """
+    model = registry.serving_model(NAME, models_dir, engine=engine)
     rotterdam = data_module.load_rotterdam(data)
     gbsg = data_module.load_gbsg(data)
     prediction = predict(model, gbsg, times=BRIER_GRID)
@@ -493,7 +495,7 @@ def evaluate(*, data=None, models_dir=None) -> dict[str, Any]:
     compared = {name: _report(gbsg, risk, survival)
                 for name, risk, survival in _baseline_models(rotterdam, gbsg)}
     return {"model": NAME, "dataset": "Rotterdam node-positive (1546) -> GBSG (686), RFS",
-            "n_test": len(gbsg), "test": test, "baselines": compared,
+            "n_test": len(gbsg), "test": test, "baselines": compared, "engine": engine,
             "test_followup_years": {"max": round(float(gbsg["time"].max()), 2),
                                     "median": round(float(gbsg["time"].median()), 2)},
             "notes": {"c_index": "Harrell (lifelines)", "uno_c": "IPCW, tau = 6 years, "

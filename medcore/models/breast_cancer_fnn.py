@@ -456,11 +456,13 @@ def baseline_models(seed: int = 0) -> dict[str, Any]:
             "gradient_boosting": GradientBoostingClassifier(random_state=seed)}
 
 
-def evaluate(*, data: Any = None, models_dir: Path | None = None) -> dict[str, Any]:
+def evaluate(*, data: Any = None, models_dir: Path | None = None,
+             engine: str = "litert") -> dict[str, Any]:
     """Test metrics of the shipped model (at its card threshold and at 0.5) with 95% bootstrap
-    CIs, and the baselines fitted now on the same training split (threshold 0.5)."""
+    CIs, and the baselines fitted now on the same training split (threshold 0.5). ``engine``:
+    the runtime that scores the shipped model (see :func:`medcore.registry.serving_model`)."""
     dev = development_data(data)
-    model = registry.serving_model(NAME, models_dir)
+    model = registry.serving_model(NAME, models_dir, engine=engine)
     threshold = operating_threshold(model)
     probability = predict(model, dev.x_test).probability
     result: dict[str, Any] = {
@@ -468,7 +470,7 @@ def evaluate(*, data: Any = None, models_dir: Path | None = None) -> dict[str, A
         "n_test": int(len(dev.y_test)), "test_index_sha256": dev.test_sha256,
         "test": metrics.report_with_ci(dev.y_test, probability, threshold),
         "test_at_0.5": metrics.classification_report(dev.y_test, probability, DEFAULT_THRESHOLD),
-        "baselines": {},
+        "baselines": {}, "engine": engine,
     }
     for name, baseline in baseline_models().items():
         baseline.fit(dev.x_train, dev.y_train)

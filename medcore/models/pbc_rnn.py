@@ -586,19 +586,24 @@ def _previous_selection(models_dir) -> dict[str, Any]:
     return {k: v for k, v in analyses.items() if k.startswith("settings_selection")}
 
 
-def evaluate(*, data=None, models_dir=None, repeats: int = 3, folds: int = 5) -> dict[str, Any]:
+def evaluate(*, data=None, models_dir=None, engine: str = "litert", repeats: int = 3,
+             folds: int = 5) -> dict[str, Any]:
     """Landmark cross-validation of the network and both Cox baselines (same folds).
 
     Retrains the network in every fold (settings ``SETTINGS``); see :mod:`medcore.survival.landmark`.
+    ``engine``: the runtime that scores each fold's network, ``"litert"`` (its fixed-length
+    LiteRT export, as served: :func:`medcore.export.litert_model`) or ``"keras"``.
     """
     from medcore.survival import landmark
 
+    registry.check_engine(engine)
     visits = load_pbcseq(data)
     result = landmark.cross_validate(
-        visits, {NETWORK_ONLY: RNNPredictor(), "landmark_coxph": landmark.LandmarkCoxPH(),
+        visits, {NETWORK_ONLY: RNNPredictor(engine=engine),
+                 "landmark_coxph": landmark.LandmarkCoxPH(),
                  "static_coxph_first_visit": landmark.StaticCoxPH()},
         folds=folds, repeats=repeats, progress=True)
-    return evaluation_report(result, n_test=visits["id"].nunique())
+    return {**evaluation_report(result, n_test=visits["id"].nunique()), "engine": engine}
 
 
 def evaluation_report(result, *, n_test: int) -> dict[str, Any]:
@@ -622,16 +627,28 @@ def evaluation_report(result, *, n_test: int) -> dict[str, Any]:
 
 
 class RNNPredictor:
-    """Landmark-protocol adapter: ``fit(train_visits, seed)``, ``predict(landmark_set)``."""
+    """Landmark-protocol adapter: ``fit(train_visits, seed)``, ``predict(landmark_set)``.
 
-    def __init__(self, settings: dict | None = None):
+    ``engine``: what scores the fitted network, ``"keras"``
+    (:class:`~medcore.serving.KerasServing`) or ``"litert"`` (its LiteRT conversion, as the
+    shipped model is served).
+    """
+
+    def __init__(self, settings: dict | None = None, engine: str = "keras"):
         self.settings = settings
+        self.engine = engine
 
     def fit(self, visits: pd.DataFrame, seed: int = 0) -> "RNNPredictor":
-        from medcore.serving import KerasServing
-
         self.model_ = fit_network(visits, seed=seed, settings=self.settings)
-        self.serving_ = KerasServing(serving_graph(self.model_))
+        graph = serving_graph(self.model_)
+        if self.engine == "litert":
+            from medcore.export import litert_model
+
+            self.serving_ = litert_model(graph, name=NAME)
+        else:
+            from medcore.serving import KerasServing
+
+            self.serving_ = KerasServing(graph)
         return self
 
     def predict(self, landmark_set) -> tuple[np.ndarray, np.ndarray]:

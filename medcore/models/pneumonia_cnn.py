@@ -419,16 +419,17 @@ def pixel_logistic_regression(data: str | os.PathLike | None = None) -> tuple[An
     return model, threshold
 
 
-def evaluate(*, data: str | os.PathLike | None = None,
-             models_dir: Path | None = None) -> dict[str, Any]:
+def evaluate(*, data: str | os.PathLike | None = None, models_dir: Path | None = None,
+             engine: str = "litert") -> dict[str, Any]:
     """Test metrics of the shipped model at its card threshold, with 95% bootstrap intervals,
-    beside a pixel logistic-regression baseline fitted now.
+    beside a pixel logistic-regression baseline fitted now. ``engine``: the runtime that scores
+    the shipped model (``"litert"`` or ``"keras"``, see :func:`medcore.registry.serving_model`).
 
     Raises
     ------
     DataUnavailableError, ModelFileError
     """
-    model = registry.serving_model(NAME, models_dir)
+    model = registry.serving_model(NAME, models_dir, engine=engine)
     images, labels = test_inputs(data)
     p = predict(model, images).probability
     baseline, base_threshold = pixel_logistic_regression(data)
@@ -439,7 +440,7 @@ def evaluate(*, data: str | os.PathLike | None = None,
         "test": _with_intervals(labels, p, model.card.threshold.value),
         "baselines": {"pixel_logistic_regression": _with_intervals(labels, base_p,
                                                                    base_threshold)},
-        "threshold_rule": THRESHOLD_RULE, "published": PUBLISHED,
+        "threshold_rule": THRESHOLD_RULE, "published": PUBLISHED, "engine": engine,
     }
 
 

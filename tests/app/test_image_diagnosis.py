@@ -169,3 +169,44 @@ def test_the_multi_frame_sample_shows_the_slice_slider():
     sliders[0].set_value(2).run()
     assert not at.exception and "frame 2 of 10" in _text(at)
     _assert_not_assessable(at, "The file's modality is MR (magnetic resonance)")
+
+
+FIRST_PROBABILITY_SCRIPT = """
+import json, sys
+from streamlit.testing.v1 import AppTest
+import ui.image_diagnosis as page
+
+seen = []
+show_result = page._result
+def recording(*args, **kwargs):
+    seen.append(any(m.split('.')[0] in ('tensorflow', 'keras') for m in sys.modules))
+    return show_result(*args, **kwargs)
+page._result = recording
+
+at = AppTest.from_file(%r, default_timeout=300).run()
+at.selectbox(key="image_dx_source").select(%r).run()
+print(json.dumps({"tensorflow_when_shown": seen, "exception": bool(at.exception),
+                  "tensorflow_at_the_end": "tensorflow" in sys.modules,
+                  "probability": [m.value for m in at.metric if m.label == "P(pneumonia)"],
+                  "map": "Map: gradient x difference" in " ".join(c.value for c in at.caption)}))
+"""
+
+
+@needs_model
+@pytest.mark.slow       # a fresh interpreter that imports TensorFlow for the map
+def test_the_probability_is_drawn_before_tensorflow_is_imported():
+    """In a fresh server process the probability (LiteRT) is rendered while TensorFlow is not
+    imported yet; the map, drawn after it, imports TensorFlow."""
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", FIRST_PROBABILITY_SCRIPT % (
+                                PAGE, "PneumoniaMNIST test #0")],
+                            capture_output=True, text=True, timeout=600,
+                            cwd=Path(PAGE).parents[1])
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["tensorflow_when_shown"] == [False], report
+    assert report["tensorflow_at_the_end"] and report["map"], report
+    assert not report["exception"] and report["probability"][0].endswith("%")
