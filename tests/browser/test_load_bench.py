@@ -42,3 +42,23 @@ def test_the_test_secrets_are_streamlits_single_provider_form(tmp_path):
     assert section["redirect_uri"] == "http://127.0.0.1:8765/oauth2callback"
     assert section["server_metadata_url"].startswith("http://127.0.0.1:9/.well-known/")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_every_journey_sample_is_one_the_model_assesses():
+    """A sample the model refuses ("Not assessable") shows no probability: a journey on it would
+    wait for one until its timeout and count as an error."""
+    from medcore import registry, samples
+    from medcore.imaging import model_window, to_model_input
+    from medcore.models.pneumonia_cnn_scope import assess
+
+    card = registry.load_card("pneumonia_cnn")
+    chosen = load.assessable_samples()
+    assert len(chosen) >= 8
+    refused = []
+    for name in samples.list_samples():
+        scan = samples.load_sample(name)
+        x = to_model_input(scan, frame=0, window=model_window(scan, 0).window)
+        if name.startswith("PneumoniaMNIST") and not assess(scan, 0, model_input=x,
+                                                            card=card).assessable:
+            refused.append(name)
+    assert refused and not set(refused) & set(chosen)
