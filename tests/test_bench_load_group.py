@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from medcore import __main__ as cli
+from medcore import benchmarks
 from medcore.benchmarks import GROUPS, OPT_IN
 from medcore.benchmarks import load as load_group
 
@@ -21,7 +22,7 @@ def test_an_unknown_group_is_refused_naming_load(capsys):
 
 
 def test_without_the_checkouts_bench_folder_the_group_says_why(monkeypatch, tmp_path):
-    monkeypatch.setattr(load_group, "_ROOT", tmp_path)          # an installed medcore
+    monkeypatch.setattr(benchmarks, "_ROOT", tmp_path)          # an installed medcore
     figures = load_group.run()
     assert list(figures) == ["load_skipped"] and "bench/load.py" in figures["load_skipped"]
 
@@ -31,5 +32,5 @@ def test_the_figures_are_those_bench_load_prints(monkeypatch, tmp_path):
     (tmp_path / "bench" / "__init__.py").write_text("")
     (tmp_path / "bench" / "load.py").write_text(
         'print("starting")\nprint(\'{"load_sessions": 10, "load_errors": 0}\')\n')
-    monkeypatch.setattr(load_group, "_ROOT", tmp_path)
+    monkeypatch.setattr(benchmarks, "_ROOT", tmp_path)
     assert load_group.run() == {"load_sessions": 10, "load_errors": 0}

@@ -11,6 +11,7 @@ figures in a real browser need Chromium and Playwright, which the library never 
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import platform
 import statistics
@@ -58,6 +59,33 @@ def run_all(only: list[str] | None = None, data: Path | None = None) -> dict[str
             figures[f"{group}_skipped"] = "benchmark not written yet"
             continue
         figures.update(module.run(data=data))
+    return figures
+
+
+def checkout_bench(group: str, module: str, *, args: tuple[str, ...] = (),
+                   env: dict[str, str] | None = None, timeout_s: float) -> dict[str, Any]:
+    """The figures ``python -m bench.MODULE --json ARGS`` prints, run in a child process from the
+    checkout that holds this ``medcore`` (the browser harness lives in ``bench/``, outside the
+    library, which never imports Playwright); else ``{"GROUP_skipped": reason}``: no ``bench/``
+    folder (an installed wheel), a run over ``timeout_s``, or one that printed no JSON object.
+    A run that exits non-zero after printing its figures (``bench.load`` on errors) keeps them."""
+    if not (_ROOT / "bench" / f"{module}.py").is_file():
+        return {f"{group}_skipped": f"needs the repository checkout (bench/{module}.py beside the "
+                                    f"medcore package in {_ROOT}), Playwright and Chromium"}
+    try:
+        done = subprocess.run([sys.executable, "-m", f"bench.{module}", "--json", *args],
+                              cwd=_ROOT, capture_output=True, text=True, timeout=timeout_s,
+                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})},
+                              check=False)
+    except subprocess.TimeoutExpired:
+        return {f"{group}_skipped": f"python -m bench.{module} took over {timeout_s} s"}
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:] or ["no message"]
+        return {f"{group}_skipped": f"python -m bench.{module} exited {done.returncode} without "
+                                    f"figures: " + " | ".join(tail)[:300]}
+    figures = json.loads(lines[-1])
+    figures.pop("machine", None)
     return figures
 
 

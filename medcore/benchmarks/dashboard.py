@@ -10,13 +10,9 @@ the group says so in ``dashboard_skipped``.
 """
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from typing import Any
 
-from medcore.benchmarks import _ROOT
+from medcore.benchmarks import checkout_bench
 
 #: Longest a browser run may take (a fresh server, two diagnoses, every page) on a loaded machine.
 TIMEOUT_S = 900
@@ -24,23 +20,8 @@ TIMEOUT_S = 900
 
 def run(*, data=None) -> dict[str, Any]:
     """Figures for ``python -m medcore bench --only dashboard --json``."""
-    if not (_ROOT / "bench" / "browser_figures.py").is_file():
-        return {"dashboard_skipped": f"no bench/ folder beside the medcore package in {_ROOT} "
-                                     "(run from a source checkout)"}
-    command = [sys.executable, "-m", "bench.browser_figures", "--json"]
-    if data is not None:
-        command += ["--data", str(data)]
-    try:
-        result = subprocess.run(command, cwd=_ROOT, capture_output=True, text=True,
-                                timeout=TIMEOUT_S, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    except subprocess.TimeoutExpired:
-        return {"dashboard_skipped": f"python -m bench.browser_figures took over {TIMEOUT_S} s"}
-    if result.returncode != 0:
-        tail = result.stderr.strip().splitlines()[-1:] or ["no message"]
-        return {"dashboard_skipped": f"python -m bench.browser_figures failed "
-                                     f"(exit {result.returncode}): {tail[0][:300]}"}
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
-    figures.pop("machine", None)
+    args = ("--data", str(data)) if data is not None else ()
+    figures = checkout_bench("dashboard", "browser_figures", args=args, timeout_s=TIMEOUT_S)
     if "browser_skipped" in figures:
         return {"dashboard_skipped": figures["browser_skipped"]}
     return figures
