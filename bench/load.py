@@ -95,19 +95,11 @@ def assessable_samples() -> tuple[str, ...]:
     sample outside the model's intended use (one of the shipped test images is flatter than 98%
     of the training films) shows "Not assessable by this model" instead, which would time out."""
     from medcore import registry, samples
-    from medcore.imaging import model_window, to_model_input
-    from medcore.models.pneumonia_cnn_scope import assess
+    from medcore.models import pneumonia_cnn
 
-    card = registry.load_card("pneumonia_cnn")
-    kept = []
-    for name in samples.list_samples():
-        if not name.startswith("PneumoniaMNIST"):
-            continue
-        scan = samples.load_sample(name)
-        window = model_window(scan, 0)
-        x = to_model_input(scan, frame=0, window=window.window)
-        if assess(scan, 0, model_input=x, card=card).assessable:
-            kept.append(name)
+    card = registry.load_card(pneumonia_cnn.NAME)
+    kept = [name for name in samples.list_samples() if name.startswith("PneumoniaMNIST")
+            and pneumonia_cnn.assess_input(samples.load_sample(name), card).assessable]
     return tuple(kept)
 
 
