@@ -27,8 +27,6 @@ import threading
 import time
 from typing import Any
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 from medcore import audit
@@ -80,6 +78,12 @@ def record(event: str, *, page: str, outcome: str, model: str | None = None,
 
 def _fingerprint(parts: tuple[Any, ...]) -> str:
     """A digest of the inputs, to recognise one seen before (kept in memory only)."""
+    # Imported here, not at the top: every page imports this module (through ui.auth) before it
+    # renders, and Streamlit no longer imports numpy/pandas itself, so a top-level import costs
+    # the Home page its first second(s) on a fresh server.
+    import numpy as np
+    import pandas as pd
+
     digest = hashlib.sha256()
     for part in parts:
         if isinstance(part, pd.DataFrame):

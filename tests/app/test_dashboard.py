@@ -36,3 +36,18 @@ def test_home_page_does_not_import_tensorflow():
                             cwd=Path(DASHBOARD).parent, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_home_page_modules_import_neither_numpy_nor_pandas():
+    # Streamlit 1.67 imports neither by itself, so a module on the Home page's path that does
+    # (ui.audit_trail did, through ui.auth) adds seconds to a fresh server's first page.
+    code = (
+        "import sys\n"
+        "import streamlit\n"
+        "import ui.auth, ui.home, medcore.registry\n"
+        "print(sorted(m for m in ('numpy', 'pandas', 'pyarrow') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(DASHBOARD).parent, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
