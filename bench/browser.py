@@ -338,6 +338,19 @@ def open_page(page: Any, title: str, timeout_ms: float = 60_000, *,
         timeout=timeout_ms)
 
 
+def open_model_tab(page: Any, name: str, timeout_ms: float = 60_000) -> Any:
+    """Click the page's tab ``name`` and return its panel once the tab's section has run.
+
+    The pages run only the open tab's section (``ui.sections``), so choosing another tab is a
+    script run: wait for it, or the panel would still be empty (or a stale element would be used).
+    """
+    tab = page.get_by_role("tab", name=name, exact=True)
+    tab.wait_for(timeout=timeout_ms)
+    if tab.get_attribute("aria-selected") != "true":
+        act_and_wait(page, tab.click, timeout_ms)
+    return page.locator('[data-testid="stTabPanel"]:visible').last
+
+
 def choose_option(page: Any, label: str, option: str) -> None:
     """Pick ``option`` (a substring of its shown text) in the select box labelled ``label``."""
     box = page.get_by_role("combobox", name=label, exact=True)

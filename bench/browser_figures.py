@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.browser import (act_and_wait, chromium_missing_reason, diagnose_sample,
-                           diagnosis_samples, launch_chromium, new_tab, open_page,
+                           diagnosis_samples, launch_chromium, new_tab, open_model_tab, open_page,
                            running_dashboard, tensorflow_loaded, tree_rss_mb)
 
 
@@ -98,8 +98,7 @@ def _threshold_change_s(page: Any) -> float:
     """Median seconds from a threshold-slider key press to the end of the run it causes."""
     import statistics
 
-    tab = page.get_by_role("tab", name="Breast aspirate: malignancy", exact=True)
-    tab.click()             # a tab switch runs nothing on the server
+    open_model_tab(page, "Breast aspirate: malignancy", 180_000)   # a run: only open tabs run
     thumb = page.locator('[data-testid="stSlider"]').filter(has_text=THRESHOLD_SLIDER).first \
         .get_by_role("slider")
     thumb.wait_for(timeout=180_000)

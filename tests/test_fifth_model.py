@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from medcore import registry
 from medcore.__main__ import main
 from tests import toy_model
+from tests.app.tabs import open_tab
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,11 +55,13 @@ def test_the_home_page_lists_it(toy):
 
 @pytest.mark.slow       # builds a SHAP explainer
 def test_the_explanation_page_offers_and_explains_it(toy):
-    at = AppTest.from_file(str(ROOT / "app_pages" / "explanation.py"), default_timeout=240).run()
+    at = AppTest.from_file(str(ROOT / "app_pages" / "explanation.py"), default_timeout=240)
+    open_tab(at, "Explanation", toy_model.NAME).run()
     assert not at.exception, at.exception
     assert "Toy markers (FNN)" in [t.label for t in at.tabs]
     assert "example_toy_fnn" in [n.key for n in at.number_input]
     text = " ".join(m.value for m in at.markdown)
     assert "The predicted probability of the toy outcome" in text
+    open_tab(at, "Explanation", "pbc_rnn").run()        # only the open tab runs
     infos = " ".join(i.value for i in at.info)
     assert "The `pbc_rnn` model is not built yet" in infos

@@ -18,8 +18,9 @@ def _remember_tab(key: str, chosen: str) -> None:
 
 
 def render_page(page: str) -> None:
-    """One tab per model shown on ``page`` (in the page's tab order), each drawn by its section's
-    renderer."""
+    """One tab per model shown on ``page`` (in the page's tab order), drawn by its section's
+    renderer. Only the open tab's renderer runs: Streamlit reruns the page when the clinician
+    switches tabs (``on_change``), so a page costs one model's section, not all of them."""
     specs = registry.specs(page=page)
     if not specs:
         st.info(f"No model has a section on the {page} page yet.")
@@ -31,5 +32,7 @@ def render_page(page: str) -> None:
     tabs = st.tabs(labels, key=key, default=remembered if remembered in labels else None,
                    on_change=_remember_tab, args=(key, chosen))
     for tab, spec in zip(tabs, specs):
+        if tab.open is False:          # only the tab on screen runs (on_change makes tabs lazy)
+            continue
         with tab:
             importlib.import_module(spec.section(page).renderer).render(spec)

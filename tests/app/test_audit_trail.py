@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from medcore import audit, registry
 from medcore.records import template_csv
+from tests.app.tabs import open_tab
 
 ROOT = Path(__file__).resolve().parents[2]
 UPLOAD = str(ROOT / "app_pages" / "upload.py")
@@ -95,7 +96,8 @@ def test_records_uploads_are_recorded(audit_log):
 @pytest.mark.skipif(not registry.is_available("breast_cancer_fnn"),
                     reason="breast_cancer_fnn is not trained and shipped")
 def test_a_prediction_is_recorded_once_per_distinct_input(audit_log):
-    at = AppTest.from_file(DIAGNOSIS, default_timeout=120).run()
+    at = open_tab(AppTest.from_file(DIAGNOSIS, default_timeout=120), "Diagnosis",
+                  "breast_cancer_fnn").run()
     at.button(key="wdbc_submit").click().run()
     at.slider(key="wdbc_threshold").set_value(0.6).run()  # a rerun, the same patient
     at.number_input(key="wdbc_worst area").set_value(2000.0)

@@ -17,6 +17,7 @@ from medcore.records import load_records
 from ui import state
 from ui.survival_dynamic import UPLOADED
 from tests.app.shown import shown
+from tests.app.tabs import open_tab
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "survival.py")
 
@@ -39,7 +40,7 @@ def uploaded(days_by_patient: dict) -> pd.DataFrame:
 
 
 def run_page(records: pd.DataFrame | None = None, source: str | None = None) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120)
+    at = open_tab(AppTest.from_file(PAGE, default_timeout=120), "Survival", "pbc_rnn")
     if records is not None:
         at.session_state[state.RECORDS] = {"pbc_visits": records}
     at.run()
@@ -148,11 +149,11 @@ def test_tab_source_patient_and_slider_survive_a_visit_to_another_page():
     at.session_state[state.RECORDS] = {"pbc_visits": uploaded({"A": [0, 180, 400, 700],
                                                                 "B": [0, 90]})}
     at.run()
+    at.session_state["Survival_tab_chosen"] = registry.spec("pbc_rnn").section("Survival").tab
     at.switch_page("app_pages/survival.py").run()
     at.radio(key="pbc_source").set_value(UPLOADED).run()
     at.selectbox(key="pbc_patient_upload").set_value("A").run()
     at.slider(key="pbc_as_of_visit").set_value(2).run()
-    at.session_state["Survival_tab_chosen"] = at.tabs[1].label   # as the tab's callback does
     at.switch_page("app_pages/upload.py").run()
     assert not at.exception
     at.switch_page("app_pages/survival.py").run()

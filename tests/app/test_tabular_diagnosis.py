@@ -11,6 +11,7 @@ from medcore import registry
 from medcore.schemas import WDBC
 from ui import state
 from tests.app.shown import shown
+from tests.app.tabs import open_tab
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "diagnosis.py")
 
@@ -30,7 +31,7 @@ def _wdbc_csv(n: int = 8) -> pd.DataFrame:
 
 
 def _page() -> AppTest:
-    return AppTest.from_file(PAGE, default_timeout=90)
+    return open_tab(AppTest.from_file(PAGE, default_timeout=90), "Diagnosis", "breast_cancer_fnn")
 
 
 def _scored_table(at: AppTest) -> pd.DataFrame:

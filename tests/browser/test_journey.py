@@ -113,11 +113,10 @@ def test_diagnosis_reads_a_probability_for_a_sample_radiograph(page, dashboard, 
 
 
 def open_tab(page, name: str):
-    """Click a Streamlit tab and return its (now visible) panel."""
-    tab = page.get_by_role("tab", name=name, exact=True)
-    tab.click()
-    expect(tab).to_have_attribute("aria-selected", "true")
-    return page.locator('[data-testid="stTabPanel"]:visible').last
+    """Click a Streamlit tab and return its (now visible) panel, its section run."""
+    panel = launcher.open_model_tab(page, name, SLOW_MS)
+    expect(page.get_by_role("tab", name=name, exact=True)).to_have_attribute("aria-selected", "true")
+    return panel
 
 
 def test_survival_form_gives_a_curve_and_the_5_year_figure(page, dashboard, shoot):

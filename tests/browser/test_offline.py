@@ -47,9 +47,7 @@ def test_every_page_works_without_a_data_folder_and_asks_only_the_dashboard(
         shoot(tab, "offline_02_diagnosis")
 
         launcher.open_page(tab, "Explanation", SLOW_MS)
-        chest = tab.get_by_role("tab", name="Chest X-ray (CNN)", exact=True)
-        chest.click()
-        panel = tab.locator('[data-testid="stTabPanel"]:visible').last
+        panel = launcher.open_model_tab(tab, "Chest X-ray (CNN)", SLOW_MS)
         chart = panel.locator('[data-testid="stPlotlyChart"]').filter(
             has=tab.locator(".heatmaplayer")).first
         expect(chart).to_be_visible(timeout=SLOW_MS)
