@@ -266,3 +266,128 @@ def write_tflite(graph: Any, path: Path, *, name: str, keras_sha256: str | None,
                "source_sha256": keras_sha256, **_signature(content), **details}
     return {"file": path.name, "sha256": hashlib.sha256(content).hexdigest(),
             "runtime": RUNTIME, "details": details}
+
+
+# --- the gradient x difference map, exported (issue 12: no TensorFlow on the Diagnosis page) ---
+
+#: Where an image model's gradient x difference map is recorded: ``serving.details[...]``.
+GRADIENT_MAP = "gradient_map"
+
+
+@contextlib.contextmanager
+def _builtin_gradients() -> Any:
+    """Trace ReLU and 2 x 2 max pooling with gradients written in built-in ops.
+
+    TensorFlow's own gradients of these layers are the ops ``ReluGrad`` and ``MaxPoolGrad``,
+    which the LiteRT built-in op set lacks. Here ReLU's gradient is ``dy * (relu(x) > 0)`` (what
+    ``ReluGrad`` computes, from the same output tensor the forward pass uses) and max pooling's
+    passes ``dy`` to the first maximum of each window in row-major order (what ``MaxPoolGrad``
+    does), found by comparisons within the window. Only while tracing: ``tf.nn`` is restored.
+    """
+    import tensorflow as tf
+
+    relu0, max_pool0 = tf.nn.relu, tf.nn.max_pool
+
+    def relu(features, name=None):
+        @tf.custom_gradient
+        def forward(x):
+            y = relu0(x)
+
+            def gradient(dy):
+                return dy * tf.cast(y > 0, dy.dtype)
+            return y, gradient
+        return forward(features)
+
+    def max_pool(input, ksize, strides, padding, data_format=None, name=None):  # noqa: A002
+        square = {ksize} == {2} if isinstance(ksize, int) else set(ksize) == {2}
+        if not square or strides != ksize or padding != "VALID" or data_format not in (None, "NHWC"):
+            raise ModelFileError(
+                f"Only 2 x 2 max pooling with stride 2, valid padding, channels last has a "
+                f"built-in gradient here; got pool {ksize}, strides {strides}, padding "
+                f"{padding}, {data_format}.")
+
+        @tf.custom_gradient
+        def forward(x):
+            y = max_pool0(x, 2, 2, "VALID", "NHWC")
+
+            def gradient(dy):
+                b, h, w, c = x.shape
+                cells = tf.reshape(x, [b, h // 2, 2, w // 2, 2, c])
+                v = [cells[:, :, i, :, j, :] for i, j in ((0, 0), (0, 1), (1, 0), (1, 1))]
+
+                def at_least(p, q):
+                    return tf.cast(tf.greater_equal(p, q), dy.dtype)
+                first = [at_least(v[0], v[1]) * at_least(v[0], v[2]) * at_least(v[0], v[3])]
+                first.append((1.0 - first[0]) * at_least(v[1], v[2]) * at_least(v[1], v[3]))
+                first.append((1.0 - first[0]) * (1.0 - first[1]) * at_least(v[2], v[3]))
+                first.append((1.0 - first[0]) * (1.0 - first[1]) * (1.0 - first[2]))
+                mask = tf.stack([tf.stack(first[:2], axis=3), tf.stack(first[2:], axis=3)],
+                                axis=2)
+                spread = mask * tf.reshape(dy, [b, h // 2, 1, w // 2, 1, c])
+                return tf.reshape(spread, [b, h, w, c])
+            return y, gradient
+        return forward(input)
+
+    tf.nn.relu, tf.nn.max_pool = relu, max_pool
+    try:
+        yield
+    finally:
+        tf.nn.relu, tf.nn.max_pool = relu0, max_pool0
+
+
+def convert_gradient_map(model: Any, reference: Any) -> bytes:
+    """The gradient x difference map of an image model (:mod:`medcore.explain.gradient_input`:
+    ``d output / d x * (x - reference)`` summed over channels, for the model's first output
+    column) as a ``.tflite`` of built-in ops: one image ``(1, rows, columns, channels)`` in,
+    its map ``(1, rows, columns)`` out, the reference and weights frozen in.
+
+    Raises
+    ------
+    ModelFileError
+        A layer whose gradient has no built-in form here, or a failed conversion.
+    """
+    import numpy as np
+    import tensorflow as tf
+    from tensorflow.python.framework.convert_to_constants import (
+        convert_variables_to_constants_v2)
+
+    shape = [1, *[int(d) for d in model.input_shape[1:]]]
+    reference = tf.constant(np.asarray(reference, np.float32)[None])
+
+    @tf.function(input_signature=[tf.TensorSpec(shape, tf.float32, name="image")])
+    def gradient_map(image):
+        with tf.GradientTape() as tape:
+            tape.watch(image)
+            output = model(image, training=False)
+            if isinstance(output, dict):
+                output = next(iter(output.values()))
+            target = tf.reshape(output, (tf.shape(output)[0], -1))[:, 0]
+        gradients = tape.gradient(target, image)
+        return {"map": tf.reduce_sum(gradients * (image - reference), axis=-1)}
+
+    with _builtin_gradients():
+        frozen = convert_variables_to_constants_v2(gradient_map.get_concrete_function())
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen])
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return converter.convert()
+    except Exception as exc:  # ConverterError and others, for one cause
+        raise ModelFileError(
+            f"TensorFlow could not convert the gradient map of {model.name!r} to LiteRT with the "
+            f"built-in op set ({type(exc).__name__}: {str(exc)[:500]}).") from exc
+
+
+def write_gradient_map(model: Any, reference: Any, path: Path, *,
+                       keras_sha256: str | None) -> dict[str, Any]:
+    """Convert (:func:`convert_gradient_map`) and write ``path`` (temporary name, then rename);
+    return the record kept in the card's ``serving.details["gradient_map"]``:
+    ``{"file", "sha256", "source_sha256", "output"}``."""
+    content = convert_gradient_map(model, reference)
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(content)
+    os.replace(partial, path)
+    return {"file": path.name, "sha256": hashlib.sha256(content).hexdigest(),
+            "source_sha256": keras_sha256,
+            "output": "gradient x difference from the mean training image, of the first output"}

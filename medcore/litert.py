@@ -227,3 +227,66 @@ def open_tflite(folder: Path, serving: Serving | None, *, name: str,
             f"would answer for the old model: run `python -m medcore export {name}`.")
     return LiteRTServing(content, name=name, card=card, num_threads=num_threads,
                          max_steps=serving.details.get("max_visits"))
+
+
+class GradientMap:
+    """An image model's gradient x difference map run by LiteRT (``NAME.map.tflite``, see
+    :func:`medcore.export.convert_gradient_map`): ``gradient_map(images) -> (n, rows, columns)``,
+    the map :func:`medcore.explain.gradient_input.gradient_times_difference` computes with
+    TensorFlow, without TensorFlow. The export reads one image per call; calls are serialised.
+    """
+
+    def __init__(self, content: bytes, *, name: str = "model", num_threads: int = DEFAULT_THREADS):
+        self.name = name
+        self._interpreter = Interpreter(model_content=content, num_threads=num_threads)
+        self._interpreter.allocate_tensors()
+        (source,) = self._interpreter.get_input_details()
+        (target,) = self._interpreter.get_output_details()
+        self._input, self._output = source["index"], target["index"]
+        self.input_shape = tuple(int(d) for d in source["shape"][1:])
+        self._lock = threading.Lock()
+
+    def __call__(self, images: Any) -> np.ndarray:
+        x = np.asarray(images, dtype=np.float32)
+        if x.ndim != 4 or x.shape[1:] != self.input_shape:
+            raise DataValidationError(
+                f"The {self.name} map takes images of shape (n, {', '.join(map(str, self.input_shape))}); "
+                f"got {x.shape}.")
+        maps = []
+        with self._lock:
+            for image in x:
+                self._interpreter.set_tensor(self._input, image[None])
+                self._interpreter.invoke()
+                maps.append(self._interpreter.get_tensor(self._output)[0])
+        return np.stack(maps).astype(np.float32) if maps else np.zeros((0, *x.shape[1:3]),
+                                                                       np.float32)
+
+
+def open_gradient_map(folder: Path, serving: Serving | None, *, name: str,
+                      keras_sha256: str | None) -> GradientMap:
+    """Open the map file recorded in ``serving.details["gradient_map"]`` after checking its
+    sha256 and the ``.keras`` it was exported from (as :func:`open_tflite` does).
+
+    Raises
+    ------
+    ModelFileError
+        No map recorded, or the file is missing, damaged or stale.
+    """
+    fix = f"restore it from git or run `python -m medcore export {name}`"
+    record = (serving.details.get("gradient_map") if serving is not None else None) or {}
+    if not record.get("file") or not record.get("sha256"):
+        raise ModelFileError(
+            f"The model card {name}.json records no gradient map (serving.details.gradient_map);"
+            f" expected the record that `python -m medcore export {name}` writes for an image "
+            "model. Run that command (or restore the card from git).")
+    path = Path(folder) / record["file"]
+    if not path.is_file():
+        raise ModelFileError(f"The map model {path.name} was not found in {path.parent}: {fix}.")
+    content = path.read_bytes()
+    if hashlib.sha256(content).hexdigest() != record["sha256"]:
+        raise ModelFileError(f"The map model {path.name} differs from the one its card records "
+                             f"(sha256): {fix}.")
+    if record.get("source_sha256") not in (None, keras_sha256):
+        raise ModelFileError(f"The map model {path.name} was exported from another {name}.keras "
+                             f"than the card describes: run `python -m medcore export {name}`.")
+    return GradientMap(content, name=name)

@@ -458,11 +458,36 @@ def export_serving(name: str, models_dir: Path | None = None, *,
 
 def _write_tflite(model: Any, name: str, models_dir: Path | None, keras_sha256: str,
                   max_steps: int | None = None) -> dict[str, Any]:
+    """``NAME.tflite``, and the files the model module's optional
+    ``serving_extras(model, keras_path, keras_sha256) -> dict`` exports beside it, recorded in
+    ``serving.details`` (``pneumonia_cnn``: its gradient x difference map, so the Diagnosis page
+    draws the map without TensorFlow)."""
     from medcore.export import write_tflite
 
-    return write_tflite(model_module(name).serving_graph(model),
-                        model_path(name, models_dir).with_suffix(".tflite"), name=name,
-                        keras_sha256=keras_sha256, max_steps=max_steps)
+    path = model_path(name, models_dir)
+    serving = write_tflite(model_module(name).serving_graph(model), path.with_suffix(".tflite"),
+                           name=name, keras_sha256=keras_sha256, max_steps=max_steps)
+    extras = getattr(model_module(name), "serving_extras", None)
+    if extras is not None:
+        serving["details"].update(extras(model, path, keras_sha256))
+    return serving
+
+
+def load_gradient_map(name: str, models_dir: Path | None = None) -> Any:
+    """An image model's gradient x difference map run by LiteRT
+    (:class:`medcore.litert.GradientMap`: ``images -> (n, rows, columns)``), checked against the
+    card. Imports no TensorFlow.
+
+    Raises
+    ------
+    ModelFileError
+        The card records no map, or its file is missing, damaged or stale.
+    """
+    from medcore.litert import open_gradient_map
+
+    card = load_card(name, models_dir)
+    return open_gradient_map(card_path(name, models_dir).parent, card.serving, name=name,
+                             keras_sha256=card.sha256)
 
 
 def load_serving(name: str, models_dir: Path | None = None, *,

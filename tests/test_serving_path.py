@@ -2,7 +2,8 @@
 
 A fresh interpreter imports the registry and the four model modules, loads each serving model
 with ``registry.serving_model`` and predicts and scores real records (a noise image for the
-CNN, whose real images need the data file) with the modules' own calls, as the pages do; then
+CNN, whose real images need the data file) with the modules' own calls, as the pages do, and
+draws the CNN's gradient x difference map as the Diagnosis page does; then
 ``sys.modules`` must hold no ``tensorflow``, ``keras`` or ``tf_keras`` module.
 """
 from __future__ import annotations
@@ -42,7 +43,9 @@ for name, (x, frame) in inputs.items():
     prediction = module.predict(model, x)
     scored = module.score_records(model, frame)
     served[name] = [type(model).__name__, type(prediction).__name__, len(scored)]
-print(json.dumps({"after_import": after_import, "after_predicting": heavy(), "served": served}))
+maps = registry.load_gradient_map("pneumonia_cnn")(images[..., None])   # the Diagnosis page's map
+print(json.dumps({"after_import": after_import, "after_predicting": heavy(), "served": served,
+                  "map_shape": list(maps.shape)}))
 """
 
 
@@ -55,6 +58,7 @@ def test_predicting_with_every_model_imports_no_tensorflow_nor_keras():
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["after_import"] == [] and report["after_predicting"] == [], report
     assert sorted(report["served"]) == sorted(NAMES)
+    assert report["map_shape"] == [3, 28, 28]
     for name, (runtime, prediction, rows) in report["served"].items():
         assert runtime == "LiteRTServing" and prediction == "Prediction" and rows > 0, name
 

@@ -78,6 +78,17 @@ def serving_model(name: str) -> Any:
     return _loaded(name, SERVING, str(registry.models_folder()))
 
 
+@st.cache_resource(show_spinner=False)
+def _gradient_map(name: str, models_dir: str) -> Any:
+    return registry.load_gradient_map(name, models_dir)
+
+
+def gradient_map(name: str) -> Any:
+    """An image model's gradient x difference map run by LiteRT (``images -> maps``; see
+    :func:`medcore.registry.load_gradient_map`), loaded once per process: no TensorFlow."""
+    return _gradient_map(name, str(registry.models_folder()))
+
+
 def keras_model(name: str) -> Any:
     """The Keras model, for gradients (SHAP, Grad-CAM), loaded once per process."""
     return _loaded(name, GRADIENTS, str(registry.models_folder()))

@@ -10,14 +10,12 @@ scale, the operating threshold and what it means on the test set, predictive val
 prevalence the clinician sets, the test-set calibration, who the model learnt from, and the
 images: the film, the 28 x 28 input, and on the film (over the square the model read) the
 map of what moved the score (gradient x difference, the map whose deletion curve falls
-fastest), with an opacity control; three panels of one height. The research-use disclaimer is the page's own (``app_pages/diagnosis.py``). The
-probability comes from LiteRT (no TensorFlow) and is drawn first; TensorFlow is imported
-for the map, which follows.
+fastest), with an opacity control; three panels of one height. The research-use disclaimer is
+the page's own (``app_pages/diagnosis.py``). The probability and the map both come from LiteRT
+(``NAME.tflite`` and ``NAME.map.tflite``): the page never imports TensorFlow.
 """
 from __future__ import annotations
 
-import sys
-import time
 from typing import Any
 
 import numpy as np
@@ -50,36 +48,18 @@ def _predict(name: str, x: np.ndarray) -> pneumonia_cnn.Prediction:
     return pneumonia_cnn.predict(common.serving_model(name), x)
 
 
-@st.cache_resource(show_spinner=False)
-def _reference(name: str) -> np.ndarray:
-    """The mean training image (the explainer background's): what "average" means for the
-    map (shared, never mutated)."""
-    from medcore.explain.models import image_reference
-
-    return image_reference(name)
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def _attribution(name: str, x: np.ndarray) -> np.ndarray:
-    """The gradient x difference map ``(28, 28)`` of one model input (cached on its bytes):
-    the map whose deletion curve falls fastest (``python -m medcore bench --only explain``)."""
-    from medcore.explain.gradient_input import gradient_times_difference
-
-    return gradient_times_difference(common.keras_model(name), x, _reference(name))[0]
+    """The gradient x difference map ``(28, 28)`` from the mean training image, of one model
+    input (cached on its bytes), run by LiteRT (``NAME.map.tflite``): the map whose deletion
+    curve falls fastest (``python -m medcore bench --only explain``)."""
+    return common.gradient_map(name)(x)[0]
 
 
 def uploaded_label() -> str:
     """The uploaded scan named as every page names it (series description, modality, file)."""
     scan = st.session_state.get(state.SCAN)
     return "" if scan is None else scan_label(scan, st.session_state.get(state.SCAN_NAME) or "")
-
-
-def _let_the_probability_out() -> None:
-    """Before the first TensorFlow import, give the server's event loop a moment to send what
-    is drawn so far: loading TensorFlow's libraries holds the interpreter lock for seconds, and
-    the probability would otherwise reach the browser only with the map."""
-    if "tensorflow" not in sys.modules:
-        time.sleep(0.25)
 
 
 def _choose_scan() -> tuple[Any, str]:
@@ -243,8 +223,6 @@ def render(spec: ModelSpec) -> None:
         st.caption(f"Data-set label of this sample: **{escape_markdown(reference)}**.")
     attribution = None
     if assessment.assessable:
-        # the probability is drawn already; the map needs the Keras model (TensorFlow)
-        _let_the_probability_out()
         try:
             with st.spinner("Computing the map of what moved the score..."):
                 attribution = _attribution(name, x)

@@ -110,6 +110,19 @@ def serving_graph(model: Any) -> Any:
                                       "member_probabilities": members}, name=f"{NAME}_serving")
 
 
+def serving_extras(model: Any, keras_path: Path, keras_sha256: str | None) -> dict[str, Any]:
+    """Beside ``NAME.tflite``: ``NAME.map.tflite``, the gradient x difference map from the mean
+    training image (:func:`medcore.export.convert_gradient_map`), so the Diagnosis page draws the
+    map with LiteRT, without TensorFlow; returned as ``{"gradient_map": record}`` for the card's
+    ``serving.details`` (see :func:`medcore.registry.load_gradient_map`)."""
+    from medcore.explain.models import image_reference
+    from medcore.export import GRADIENT_MAP, write_gradient_map
+
+    return {GRADIENT_MAP: write_gradient_map(model, image_reference(NAME),
+                                             Path(keras_path).with_suffix(".map.tflite"),
+                                             keras_sha256=keras_sha256)}
+
+
 def predict(model: ServingModel, inputs: Any) -> Prediction:
     """Probability and member spread of each image.
 
