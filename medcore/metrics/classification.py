@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
-from sklearn import metrics as skm
 
 from medcore.errors import DataValidationError
 
@@ -80,6 +79,8 @@ def expected_calibration_error(y_true: np.ndarray, probability: np.ndarray,
 def classification_report(y_true: np.ndarray, probability: np.ndarray,
                           threshold: float) -> dict[str, float]:
     """AUC, average precision, Brier score, ECE and the threshold metrics, as one dict."""
+    from sklearn import metrics as skm  # here: sklearn costs seconds at import
+
     y_true, probability = _check_binary(y_true, probability)
     report = {
         "auc": float(skm.roc_auc_score(y_true, probability)),
@@ -99,6 +100,8 @@ def report_with_ci(y_true: np.ndarray, probability: np.ndarray, threshold: float
     """:func:`classification_report` plus ``"ci95"``: ``{name: [low, high]}``, the stratified
     percentile bootstrap interval (:func:`bootstrap_ci`) of each metric in ``names`` (``auc``,
     ``brier``, ``ece`` or a key of :func:`threshold_metrics` at ``threshold``)."""
+    from sklearn import metrics as skm  # here: sklearn costs seconds at import
+
     whole = {"auc": skm.roc_auc_score, "brier": skm.brier_score_loss,
              "ece": expected_calibration_error}
 
@@ -135,6 +138,8 @@ def bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], y_true: np.n
 
 def youden_threshold(y_true: np.ndarray, probability: np.ndarray) -> float:
     """Threshold maximising sensitivity + specificity - 1 (Youden's J) on the ROC curve."""
+    from sklearn import metrics as skm  # here: sklearn costs seconds at import
+
     y_true, probability = _check_binary(y_true, probability)
     fpr, tpr, thresholds = skm.roc_curve(y_true, probability)
     best = int(np.argmax(tpr - fpr))
