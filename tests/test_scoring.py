@@ -143,6 +143,8 @@ def test_wisconsin_records_match_the_diagnosis_page(tmp_path):
     assert pd.read_csv(errors_path(out))["row"].tolist() == [4]
     good = load_records(write_records(tmp_path / "good.csv", frame.drop(index=2)), WDBC)
     page = fnn.score_records(registry.serving_model("breast_cancer_fnn"), good)
+    assert list(scored.columns) == ["row", *fnn.results_first(page).columns, "model_version",
+                                    "warnings"]                  # the page download's order
     np.testing.assert_allclose(scored["P(malignant)"], page["P(malignant)"], rtol=1e-6)
     assert scored["call"].tolist() == page["call"].tolist()
 

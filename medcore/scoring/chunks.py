@@ -104,16 +104,23 @@ class ChunkScorer:
         (a record, a patient's visits), so that one bad part fails alone. Returns the scored
         rows and ``(first position of the part, message)`` of each part that failed."""
         try:
-            return self.module.score_records(self.model, frame), []
+            return self._download(frame), []
         except MedcoreError:
             pass
         scored, failed = [], []
         for part in parts:
             try:
-                scored.append(self.module.score_records(self.model, _rows(frame, part)))
+                scored.append(self._download(_rows(frame, part)))
             except MedcoreError as exc:
                 failed.append((int(part[0]), str(exc)))
         return (pd.concat(scored, ignore_index=True) if scored else _empty()), failed
+
+    def _download(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The page's download of ``frame``: ``score_records``, in the page's column order where
+        the module has one (``results_first``)."""
+        scored = self.module.score_records(self.model, frame)
+        order = getattr(self.module, "results_first", None)
+        return scored if order is None else order(scored)
 
     def _patients(self, visits: pd.DataFrame,
                   rejected: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
