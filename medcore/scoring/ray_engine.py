@@ -36,6 +36,9 @@ from medcore.scoring.plan import Plan
 #: Threads of every numerical library inside a worker: one interpreter thread per CPU Ray gives.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+#: Object store of a local Ray (Ray's default is 30% of the memory): a few chunks' results in
+#: flight, ~10 MB each for 50,000 records; more spills to disk.
+LOCAL_OBJECT_STORE_BYTES = 300 * 1024 * 1024
 #: The extra that installs Ray, for the message when it is missing.
 INSTALL = "pip install -r requirements-cluster.txt (or pip install .[cluster])"
 
@@ -90,7 +93,8 @@ def run_ray(name: str, plan: Plan, *, address: str | None = None, workers: int =
         try:
             if address is None:
                 ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
-                         configure_logging=False, runtime_env={"env_vars": env})
+                         configure_logging=False, runtime_env={"env_vars": env},
+                         object_store_memory=LOCAL_OBJECT_STORE_BYTES)
             else:
                 ray.init(address=address, log_to_driver=False, configure_logging=False,
                          runtime_env={"env_vars": env})
