@@ -257,6 +257,9 @@ def test_unusable_input_exits_2_and_leaves_no_file(tmp_path):
         score("breast_cancer_deepsurv", tmp_path / "missing.csv", out)
     with pytest.raises(MedcoreError, match="expected a folder"):
         score("pneumonia_cnn", source, out)
+    with pytest.raises(MedcoreError, match="add --engine ray"):
+        score("breast_cancer_deepsurv", source, out, address="head:6379")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["no_age.csv"]
 
 
 def test_cli_prints_one_summary_line_and_imports_no_tensorflow(tmp_path):

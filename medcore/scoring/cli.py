@@ -16,8 +16,11 @@ def add_parser(sub, names: list[str]) -> argparse.ArgumentParser:
         description="Score every record, scan or patient of --input with model NAME into "
                     "--output (.parquet or .csv): one row each with its identifier, the "
                     "outputs named as on the pages' downloads, model_version and warnings. "
-                    "Rows and files that fail go to OUTPUT.errors.csv; they never stop the run.")
-    score.add_argument("model", choices=names)
+                    "Rows and files that fail go to a CSV beside it (scores.parquet -> "
+                    "scores.errors.csv) with the row or file and the message; they never stop "
+                    "the run. An input that cannot be scored at all exits 2 and writes nothing.")
+    score.add_argument("model", choices=names, metavar="NAME",
+                       help=f"the model: {', '.join(names)}")
     score.add_argument("--input", required=True, type=Path,
                        help="records: a CSV, .xlsx or Parquet file, or a folder of them "
                             "(pbc_rnn: a visits file); pneumonia_cnn: a folder (recursive) or a "
