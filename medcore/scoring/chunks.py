@@ -175,6 +175,17 @@ class ChunkScorer:
         return scored, _errors(error_rows, messages)
 
     # -- images ----------------------------------------------------------------------------
+    def _assess(self, scan: Any) -> Any:
+        """The model's intended-use gate (``assess_input``, as the pages call it; it makes the
+        model input, so unusable pixels raise here); a model without one judges every scan."""
+        assess = getattr(self.module, "assess_input", None)
+        if assess is not None:
+            return assess(scan, self.card)
+        from medcore.models.pneumonia_cnn_scope import Assessment   # the verdicts' one shape
+
+        self.module.model_input(scan)
+        return Assessment(assessable=True)
+
     def _images(self, chunk: Chunk) -> tuple[pd.DataFrame, pd.DataFrame]:
         from medcore.imaging import load_scan
 
@@ -186,8 +197,7 @@ class ChunkScorer:
                 label = image_label(chunk, member)
                 try:
                     scan = load_scan(_image_bytes(chunk.path, archive, member), filename=label)
-                    judged = self.module.assess_input(scan, self.card)
-                    self.module.model_input(scan)          # unusable pixels: an error row
+                    judged = self._assess(scan)
                 except MedcoreError as exc:
                     bad.append(label)
                     messages.append(str(exc))
