@@ -18,7 +18,8 @@
 Every run is a fresh ``python -m medcore score`` child process, so its time includes start-up,
 model loading and (Ray) starting the local cluster, and its peak memory is its own (for Ray:
 the driver's only). Sizes can be lowered with ``MEDCORE_BENCH_SCORE_ROWS``
-and ``MEDCORE_BENCH_SCORE_IMAGES`` (the figures then say which sizes were used).
+and ``MEDCORE_BENCH_SCORE_IMAGES`` (the figures then say which sizes were used);
+``MEDCORE_BENCH_SCORE_RAY=0`` leaves the Ray runs out.
 """
 from __future__ import annotations
 
@@ -91,15 +92,25 @@ def rotterdam_csv(path: Path, n: int, seed: int = 0) -> None:
             picked.to_csv(handle, header=False, index=False)
 
 
-def dicom_folder(folder: Path, n: int, data: Any = None) -> None:
-    """``n`` DICOM files from the PneumoniaMNIST test images (cycled), in 100-file folders."""
+def dicom_folder(folder: Path, n: int, data: Any = None) -> str:
+    """``n`` DICOM files from the PneumoniaMNIST test images (cycled), in 100-file folders;
+    without the data file, from the 16 test images of the shipped subset. Returns which."""
     from medcore.datasets.pneumoniamnist import load_pneumoniamnist
+    from medcore.errors import DataUnavailableError
 
-    images = load_pneumoniamnist(data).test.images
+    try:
+        images = load_pneumoniamnist(data).test.images
+        source = f"PneumoniaMNIST test split ({len(images)} images)"
+    except DataUnavailableError:
+        from medcore.datasets.pneumoniamnist_subset import load_subset
+
+        images = load_subset().test_images
+        source = f"the shipped PneumoniaMNIST subset ({len(images)} test images)"
     for k in range(n):
         sub = folder / f"{k // 100:04d}"
         sub.mkdir(parents=True, exist_ok=True)
         write_radiograph_dicom(images[k % len(images)], sub / f"img{k:05d}.dcm")
+    return source
 
 
 def _score(name: str, source: Path, output: Path, engine: str) -> dict[str, float]:
@@ -133,7 +144,8 @@ def run(*, data=None) -> dict[str, Any]:
     """The group's figures (see the module docstring)."""
     rows = int(os.environ.get("MEDCORE_BENCH_SCORE_ROWS", ROWS))
     images = int(os.environ.get("MEDCORE_BENCH_SCORE_IMAGES", IMAGES))
-    has_ray = importlib.util.find_spec("ray") is not None
+    has_ray = (importlib.util.find_spec("ray") is not None
+               and os.environ.get("MEDCORE_BENCH_SCORE_RAY", "1") != "0")
     figures: dict[str, Any] = {"score_load_average_at_start": _load(),
                                "score_rows": rows, "score_images": images}
     with tempfile.TemporaryDirectory(prefix="medcore-score-bench-") as tmp:
@@ -153,10 +165,11 @@ def run(*, data=None) -> dict[str, Any]:
         figures["score_cost"] = cost
         csv.unlink()
         scans = folder / "scans"
-        dicom_folder(scans, images, data)
+        figures["score_images_source"] = dicom_folder(scans, images, data)
         _engines(figures, "pneumonia_cnn", scans, "images", images, has_ray)
     if not has_ray:
-        figures["score_ray_skipped"] = "ray is not installed: pip install -r requirements-cluster.txt"
+        figures["score_ray_skipped"] = ("MEDCORE_BENCH_SCORE_RAY=0, or ray is not installed: "
+                                        "pip install -r requirements-cluster.txt")
     figures["score_load_average_at_end"] = _load()
     return figures
 
