@@ -1,6 +1,8 @@
 """Cohort scoring: the Ray engine gives the local engine's rows (issue 19). Slow: a local Ray
 with 2 workers starts once for the module (~15-60 s on 2 shared cores) and is shut down after.
 
+``--address`` is checked against a cluster the test starts apart (``ray start --head``).
+
 Skipped when Ray is not installed (it is the optional ``cluster`` extra:
 ``pip install -r requirements-cluster.txt``; CI installs it, see ``.ci/run``).
 """
@@ -18,6 +20,56 @@ ray = pytest.importorskip("ray", reason="Ray is the optional cluster extra: "
 pytestmark = pytest.mark.slow
 
 from tests.test_scoring import records_folder, scans  # noqa: E402,F401 - the same fixtures
+
+
+def test_address_connects_to_a_running_cluster(records_folder, tmp_path):
+    """``--address``: a cluster started apart (``ray start --head``, with the token
+    authentication Ray 2.60 uses) scores the file; the command leaves the cluster running. The
+    head is this test's own process group, stopped at the end."""
+    import os
+    import secrets
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(root), "RAY_AUTH_MODE": "token",
+           "RAY_AUTH_TOKEN": secrets.token_hex(32)}
+    head = subprocess.Popen(
+        [sys.executable, "-m", "ray.scripts.scripts", "start", "--head", "--block",
+         f"--port={port}", "--num-cpus=2", "--include-dashboard=false",
+         "--node-ip-address=127.0.0.1", "--object-store-memory=200000000"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        out = tmp_path / "scores.csv"
+        deadline = time.monotonic() + 120
+        while True:                          # the head takes ~10-30 s to accept clients here
+            done = subprocess.run(
+                [sys.executable, "-m", "medcore", "score", "breast_cancer_deepsurv", "--input",
+                 str(records_folder / "a.csv"), "--output", str(out), "--engine", "ray",
+                 "--address", f"127.0.0.1:{port}", "--no-progress"],
+                cwd=root, env=env, capture_output=True, text=True, check=False)
+            if done.returncode == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(5)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert head.poll() is None                      # not shut down by the command
+        assert "scored 18 records, skipped 2" in done.stderr and "(ray engine)" in done.stderr
+        local = tmp_path / "local.csv"
+        score("breast_cancer_deepsurv", records_folder / "a.csv", local, progress=False)
+        _same(pd.read_csv(local), pd.read_csv(out))
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)
+        try:
+            head.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")
