@@ -70,6 +70,11 @@ def test_address_connects_to_a_running_cluster(records_folder, tmp_path):
             head.wait(timeout=90)
         except subprocess.TimeoutExpired:
             os.killpg(head.pid, signal.SIGKILL)
+        # A stopped head leaves its address in Ray's bootstrap file, where a later plain
+        # ray.init() would look for it: remove it when it is this head's.
+        bootstrap = Path("/tmp/ray/ray_current_cluster")
+        if bootstrap.is_file() and bootstrap.read_text().strip().endswith(f":{port}"):
+            bootstrap.unlink()
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +84,7 @@ def local_ray():
     from pathlib import Path
 
     root = str(Path(__file__).resolve().parent.parent)
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
              object_store_memory=200 * 1024 * 1024,
              runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(
                  p for p in (root, os.environ.get("PYTHONPATH", "")) if p),

@@ -92,7 +92,9 @@ def run_ray(name: str, plan: Plan, *, address: str | None = None, workers: int =
     if started:
         try:
             if address is None:
-                ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
+                # "local": a new Ray of our own, never a cluster found on this machine
+                ray.init(address="local", num_cpus=workers, include_dashboard=False,
+                         log_to_driver=False,
                          configure_logging=False, runtime_env={"env_vars": env},
                          object_store_memory=LOCAL_OBJECT_STORE_BYTES)
             else:
@@ -103,7 +105,9 @@ def run_ray(name: str, plan: Plan, *, address: str | None = None, workers: int =
                                f" ({type(exc).__name__}: {exc}); expected a running cluster "
                                "(`ray start --head` on the head node) or no --address for a "
                                "local Ray.") from None
-    logging.getLogger("ray.data").setLevel(logging.WARNING)    # not an INFO line per run
+    import ray.data               # configures its loggers on import: quieten them after
+
+    logging.getLogger("ray.data").setLevel(logging.WARNING)    # not INFO lines on every run
     try:
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True
