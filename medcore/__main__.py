@@ -1,4 +1,4 @@
-"""Command line: ``python -m medcore models | train | evaluate | export | bench``.
+"""Command line: ``python -m medcore models | train | evaluate | export | bench | score``.
 
 ``models`` lists the registered models (name, title, kind, whether it is built).
 ``train NAME`` fits a model on its real data and writes ``assets/models/NAME.keras`` + card
@@ -8,6 +8,7 @@ prints one JSON object; the output is also stored in the card under ``"evaluatio
 ``export NAME`` (or ``--all``) converts the shipped ``NAME.keras`` to ``NAME.tflite`` for serving
 with LiteRT, without retraining, and records it in the card under ``"serving"``.
 ``bench --json`` prints latency and throughput figures as one JSON object.
+``score NAME --input PATH --output PATH`` scores a whole file or folder (:mod:`medcore.scoring`).
 """
 from __future__ import annotations
 
@@ -132,8 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench.add_argument("--only", nargs="*", default=None, choices=GROUPS + OPT_IN,
                        help=f"benchmark groups to run (default: all but {', '.join(OPT_IN)}, "
-                            "which drives a browser for minutes)")
+                            "which take minutes)")
     bench.set_defaults(func=_cmd_bench)
+
+    from medcore.scoring.cli import add_parser as add_score
+
+    add_score(sub, names)
     return parser
 
 

@@ -67,9 +67,9 @@ def test_wheel_holds_the_library_and_every_shipped_model_only(wheel):
     assert "medcore = medcore.__main__:main" in entry_points
 
 
-def _requirements() -> dict[str, str]:
+def _requirements(name: str = "requirements.txt") -> dict[str, str]:
     pins = {}
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
+    for line in (ROOT / name).read_text().splitlines():
         line = line.split("#", 1)[0].strip()
         if line:
             requirement = Requirement(line)
@@ -81,7 +81,9 @@ def _requirements() -> dict[str, str]:
 
 def test_dependencies_hold_the_pinned_versions_of_requirements_txt():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pins = _requirements()
+    cluster = _requirements("requirements-cluster.txt")     # the optional Ray engine's pins
+    assert not set(cluster) & set(_requirements()), "the cluster extra stays out of CI's file"
+    pins = {**_requirements(), **cluster}
     declared = [Requirement(r) for r in project["dependencies"]] + [
         Requirement(r) for extra in project["optional-dependencies"].values() for r in extra]
     for requirement in declared:

@@ -116,8 +116,7 @@ def _many_patients(card: ModelCard, threshold: float) -> None:
     except MedcoreError as exc:
         common.show_error(exc)
         return
-    first = [c for c in ("patient_id", "P(malignant)", "call") if c in scored.columns]
-    scored = scored[first + [c for c in scored.columns if c not in first]]
+    scored = fnn.results_first(scored)
     malignant = int((scored["call"] == "malignant").sum())
     st.markdown(f"**{len(scored)}** records scored; **{malignant}** called malignant at "
                 f"threshold {threshold:.2f}. Click a column header to sort.")

@@ -220,6 +220,13 @@ def score_records(model: ServingModel, frame: pd.DataFrame,
     return scored
 
 
+def results_first(scored: pd.DataFrame) -> pd.DataFrame:
+    """:func:`score_records`' table as the Diagnosis page shows and downloads it (and batch
+    scoring writes it): ``patient_id``, ``P(malignant)``, ``call``, then the measurements."""
+    first = [c for c in ("patient_id", "P(malignant)", "call") if c in scored.columns]
+    return scored[first + [c for c in scored.columns if c not in first]]
+
+
 def operating_threshold(model: ServingModel) -> float:
     """The threshold recorded in the card the serving model carries.
 

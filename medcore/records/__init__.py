@@ -53,15 +53,15 @@ from medcore.records.problems import (ROW_CONVENTION, Problems, RecordProblem, c
                                       names_text, number_text, rows_text)
 from medcore.records.excel import sheet_names
 from medcore.records.export import escape_formulas, safe_csv
-from medcore.records.reader import (MAX_ROWS, RecordsResult, get_schema, load_records,
-                                    read_records, records_sheet)
+from medcore.records.reader import (MAX_ROWS, RecordsResult, check_rows, get_schema,
+                                    load_records, read_records, records_sheet)
 from medcore.records.text import DELIMITERS, MAX_BYTES, decode_text, sniff_delimiter, too_large
 from medcore.schemas import SCHEMAS, Column, Schema
 
 __all__ = ["load_records", "read_records", "RecordsResult", "RecordProblem", "validate_values",
            "out_of_range", "as_range", "template_csv", "example_values", "summarise",
            "get_schema", "rows_text", "decode_text", "sniff_delimiter", "sheet_names",
-           "records_sheet",
+           "records_sheet", "check_rows", "row_warnings",
            "safe_csv", "escape_formulas", "check_file_size", "MISSING_TOKENS", "DELIMITERS",
            "MAX_ROWS", "MAX_BYTES", "ROW_CONVENTION"]
 
@@ -162,14 +162,7 @@ def out_of_range(frame: pd.DataFrame,
     known = _schema_of(frame, schema)
     headers = frame.attrs.get("headers") or {}
     warnings = []
-    for name in [c for c in frame.columns if c in ranges]:     # in the frame's column order
-        low, high = as_range(ranges[name])
-        values = pd.to_numeric(frame[name], errors="coerce").to_numpy(float)
-        # A relative tolerance, as cards may hold float32-rounded limits (6.802 -> 6.80200005).
-        outside = np.isfinite(values) & ((values < low - 1e-6 * abs(low))
-                                         | (values > high + 1e-6 * abs(high)))
-        if not outside.any():
-            continue
+    for name, low, high, values, outside in _outside_ranges(frame, ranges):
         span = f"the training range {number_text(low)} to {number_text(high)}"
         column = _find_column(known, name)
         if len(frame) == 1:
@@ -184,6 +177,45 @@ def out_of_range(frame: pd.DataFrame,
                             f"{rows_text(np.asarray(rows)[outside].tolist(), word=word)} "
                             f"({', '.join(shown)}{', ...' if outside.sum() > 6 else ''})")
     return warnings
+
+
+def row_warnings(frame: pd.DataFrame,
+                 ranges: Mapping[str, Sequence[float] | Mapping[str, float]], *,
+                 schema: Schema | str | None = None) -> np.ndarray:
+    """One warning text per record ("" when all its values lie inside the training ranges):
+    the checks of :func:`out_of_range`, told record by record (a batch's ``warnings`` column).
+
+    Returns
+    -------
+    ndarray of str, shape (len(frame),)
+        E.g. ``"Age at surgery (years) = 90 is above the training range 24 to 85"``; several
+        columns joined by ``"; "``.
+    """
+    known = _schema_of(frame, schema)
+    texts = np.full(len(frame), "", dtype=object)
+    for name, low, high, values, outside in _outside_ranges(frame, ranges):
+        column = _find_column(known, name)
+        label = name if column is None else column.display_label
+        for i in np.flatnonzero(outside):
+            side = "below" if values[i] < low else "above"
+            text = (f"{label} = {number_text(values[i])} is {side} the training range "
+                    f"{number_text(low)} to {number_text(high)}")
+            texts[i] = f"{texts[i]}; {text}" if texts[i] else text
+    return texts
+
+
+def _outside_ranges(frame: pd.DataFrame,
+                    ranges: Mapping[str, Sequence[float] | Mapping[str, float]]):
+    """``(name, low, high, values, outside mask)`` of each of ``frame``'s columns (in its order)
+    with a value outside its training range; categories and missing values are skipped."""
+    for name in [c for c in frame.columns if c in ranges]:     # in the frame's column order
+        low, high = as_range(ranges[name])
+        values = pd.to_numeric(frame[name], errors="coerce").to_numpy(float)
+        # A relative tolerance, as cards may hold float32-rounded limits (6.802 -> 6.80200005).
+        outside = np.isfinite(values) & ((values < low - 1e-6 * abs(low))
+                                         | (values > high + 1e-6 * abs(high)))
+        if outside.any():
+            yield name, low, high, values, outside
 
 
 def _schema_of(frame: pd.DataFrame, schema: Schema | str | None) -> Schema | None:

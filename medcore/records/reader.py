@@ -325,6 +325,33 @@ def _check(table: _Table, schema: Schema) -> RecordsResult:
                          sheet=table.sheet, sheets=table.sheets)
 
 
+def check_rows(header: list[str], body: list[tuple[int, list[str]]], schema: Schema | str, *,
+               delimiter: str | None = ",", notes: list[str] | None = None) -> RecordsResult:
+    """Check rows of text cells already split from a file, as :func:`read_records` checks a
+    whole file (the same problems, messages and row numbers): the batch scorer's entry for a
+    file read in chunks (:mod:`medcore.scoring`).
+
+    Parameters
+    ----------
+    header : list of str
+        The file's header cells.
+    body : list of (row, cells)
+        Spreadsheet row number (the header is row 1) and the row's cells as text.
+    delimiter : str or None
+        The CSV delimiter (decimal commas are read with ``;`` and tabs); ``None`` for cells
+        from a worksheet or a typed table (no ragged rows possible).
+
+    Raises
+    ------
+    DataValidationError
+        When no row can be used (a missing or repeated column, no rows, more than
+        ``MAX_ROWS``), as :func:`read_records`.
+    """
+    with _collector_paused():
+        return _check(_Table(list(header), body, list(notes or []), delimiter),
+                      get_schema(schema))
+
+
 def _ragged_rows(body: list[tuple[int, list[str]]], width: int, delimiter: str | None,
                  problems: Problems) -> set[int]:
     """Rows of a CSV whose cell count differs from the header's (trailing empty cells aside)."""
