@@ -99,13 +99,24 @@ def _choose_patient(spec: ModelSpec, card: ModelCard) -> None:
 
 
 def _followup_note(card: ModelCard) -> str:
-    """What the 10-year figure rests on: the GBSG follow-up (from the card's evaluation)."""
+    """What the 10-year figure rests on: the GBSG follow-up (from the card's evaluation) and the
+    Rotterdam-internal cross-validated calibration at 10 years (the card's
+    ``rotterdam_cv_calibration``, ``python -m medcore.models.deepsurv_internal_calibration``)."""
+    from medcore.models.deepsurv_internal_calibration import KEY
+
     followup = (card.evaluation or {}).get("test_followup_years") or {}
     reach = (f"the external check on the GBSG trial reaches about {followup['max']:.0f} years "
              f"(its longest follow-up, {followup['max']:.1f} years)" if "max" in followup
              else "the external check on the GBSG trial does not reach 10 years")
-    return (f"The 10-year figure rests on the Rotterdam cohort alone: {reach}, and a "
-            "cross-validated 10-year calibration within Rotterdam has not been done yet.")
+    internal = card.quantitative_analyses.get(KEY) or {}
+    if "max_abs_diff_10y" not in internal:
+        return (f"The 10-year figure rests on the Rotterdam cohort alone: {reach}, and a "
+                "cross-validated 10-year calibration within Rotterdam has not been done yet.")
+    return (f"The 10-year figure rests on the Rotterdam cohort alone: {reach}. Within Rotterdam, "
+            f"cross-validated ({internal['folds']} folds, {internal['n']} women), predicted and "
+            f"observed 10-year survival differed by {internal['mean_abs_diff_10y']:.0%} on "
+            f"average across tenths of the predictions (at most "
+            f"{internal['max_abs_diff_10y']:.0%}); see the model card.")
 
 
 def _show_patient(served, rows: receptors.ReceptorRows) -> None:

@@ -176,3 +176,19 @@ def test_er_positive_without_a_value_averages_over_training_patients():
                for i in at.info)
     own = float(deepsurv.predict(served, patient).at(5.0)[0][0])
     assert abs(own - expected) > 1e-4                 # not the typed value's estimate
+
+
+def test_the_10_year_note_quotes_the_cross_validated_calibration_when_the_card_has_it():
+    from medcore.models.deepsurv_internal_calibration import KEY
+    from ui.survival_static import _followup_note
+
+    card = registry.load_card("breast_cancer_deepsurv")
+    without = card.replace(quantitative_analyses={
+        k: v for k, v in card.quantitative_analyses.items() if k != KEY})
+    assert "has not been done yet" in _followup_note(without)
+    with_it = card.replace(quantitative_analyses={**card.quantitative_analyses, KEY: {
+        "folds": 5, "n": 1546, "mean_abs_diff_10y": 0.031, "max_abs_diff_10y": 0.072}})
+    note = _followup_note(with_it)
+    assert "cross-validated (5 folds, 1546 women)" in note
+    assert "differed by 3% on average" in note and "at most 7%" in note
+    assert "has not been done" not in note
