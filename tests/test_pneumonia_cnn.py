@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from medcore import registry
 from medcore.datasets.pneumoniamnist import load_pneumoniamnist
 from medcore.errors import DataUnavailableError, DataValidationError
 from tests.conftest import pneumoniamnist_file
@@ -126,3 +127,14 @@ def test_operating_point_sentence():
         "At this threshold the model finds 99 of 100 pneumonias and wrongly flags 17 of 100 "
         "normal radiographs")
     assert operating_point_sentence(None) == "" and operating_point_sentence({}) == ""
+
+
+def test_the_card_keeps_the_reliability_curve_its_test_ece_comes_from():
+    card = registry.load_card("pneumonia_cnn")
+    test = card.evaluation["test"]
+    bins = test["reliability"]
+    assert sum(b["n"] for b in bins) == card.evaluation["n_test"]
+    ece = sum(b["n"] * abs(b["positives"] / b["n"] - b["predicted"]) for b in bins) \
+        / card.evaluation["n_test"]
+    assert ece == pytest.approx(test["ece"], abs=1e-3)       # bins rounded to 4 decimals
+    assert all(b["observed"] == pytest.approx(b["positives"] / b["n"], abs=1e-4) for b in bins)

@@ -145,6 +145,19 @@ def _operating_point(card: ModelCard) -> None:
     calibration = words.calibration_sentence(card)
     if calibration:
         st.caption(calibration)
+    bins = ((card.evaluation or {}).get("test") or {}).get("reliability")
+    if bins:
+        from medcore.plots.classification import reliability_figure
+
+        with st.expander("Calibration on the test images (reliability curve)", expanded=False):
+            st.plotly_chart(reliability_figure([b["predicted"] for b in bins],
+                                               [b["positives"] for b in bins],
+                                               [b["n"] for b in bins], card.threshold.value),
+                            key="image_dx_reliability")
+            st.caption("Each point: the test images given about that probability (x), and the "
+                       "share of them that had pneumonia (y), with its 95% interval; on the "
+                       "dotted line the stated probability would be exact. Points below it: "
+                       "the model overstated pneumonia for those images; above: understated.")
 
 
 #: Height (pixels) of each image panel, so the three panels side by side are one size.

@@ -450,11 +450,20 @@ def evaluate(*, data: str | os.PathLike | None = None, models_dir: Path | None =
     return {
         "model": NAME, "dataset": "PneumoniaMNIST (MedMNIST v2) official test split",
         "n_test": int(len(labels)),
-        "test": _with_intervals(labels, p, model.card.threshold.value),
+        "test": {**_with_intervals(labels, p, model.card.threshold.value),
+                 "reliability": reliability(labels, p)},
         "baselines": {"pixel_logistic_regression": _with_intervals(labels, base_p,
                                                                    base_threshold)},
         "threshold_rule": THRESHOLD_RULE, "published": PUBLISHED, "engine": engine,
     }
+
+
+def reliability(labels: np.ndarray, probability: np.ndarray) -> list[dict[str, float]]:
+    """The reliability curve the test ECE is computed from (10 equal-width bins, non-empty
+    ones): ``[{"predicted", "observed", "positives", "n"}]`` per bin, for the card."""
+    predicted, positives, count = metrics.calibration_bins(labels, probability)
+    return [{"predicted": round(float(m), 4), "observed": round(float(k / c), 4),
+             "positives": int(k), "n": int(c)} for m, k, c in zip(predicted, positives, count)]
 
 
 def assess_input(source: Any, card: ModelCard) -> Any:

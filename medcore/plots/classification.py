@@ -121,7 +121,16 @@ def calibration_figure(y_true, probability, threshold: float | None = None, *,
     """Reliability curve: observed share of positives against mean predicted probability per
     equal-width bin, with 95% Wilson intervals (marker size = bin count) and the threshold as a
     vertical line. Few cases fall between 0 and 1 on an accurate model: read the error bars."""
-    predicted, positives, count = calibration_bins(y_true, probability, num_bins)
+    return reliability_figure(*calibration_bins(y_true, probability, num_bins), threshold,
+                              num_bins=num_bins)
+
+
+def reliability_figure(predicted, positives, count, threshold: float | None = None, *,
+                       num_bins: int = 10) -> go.Figure:
+    """:func:`calibration_figure` from its bins (mean predicted, positives, count per bin), as a
+    model card's ``evaluation.test.reliability`` keeps them."""
+    predicted, positives, count = (np.asarray(v, dtype=float)
+                                   for v in (predicted, positives, count))
     observed = positives / count
     low, high = _wilson(positives, count)
     figure = go.Figure()

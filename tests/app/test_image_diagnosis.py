@@ -77,6 +77,8 @@ def test_a_sample_radiograph_gets_a_probability_with_its_range_on_one_scale(no_d
     assert (f"Of 100 children flagged in a setting where 20% have pneumonia, about "
             f"{round(100 * ppv)} have it") in _text(at)
     assert "expected calibration error" in _text(at)
+    reliability = [e for e in at.expander if e.label.startswith("Calibration on the test images")]
+    assert reliability and "overstated pneumonia" in reliability[0].caption[0].value
     # The map named, drawn on the film with an opacity control.
     assert "Map: gradient x difference from the average training radiograph" in _text(at)
     assert at.slider(key="image_dx_opacity").value == 0.6
