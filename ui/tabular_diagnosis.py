@@ -158,15 +158,19 @@ def _statistics(card: ModelCard, threshold: float, spec: ModelSpec) -> None:
             ("Sensitivity", "sensitivity"), ("Specificity", "specificity"), ("PPV", "ppv"),
             ("NPV", "npv"), ("Accuracy", "accuracy"))):
         column.metric(label, "n/a" if np.isnan(at[name]) else f"{at[name]:.1%}")
-    left, right = st.columns(2)
-    left.plotly_chart(plots.roc_figure(y, p, chosen), key=f"{KEY}_roc")
-    right.plotly_chart(plots.precision_recall_figure(y, p, chosen), key=f"{KEY}_pr")
-    left, right = st.columns(2)
-    left.plotly_chart(plots.confusion_figure(y, p, chosen), key=f"{KEY}_confusion")
-    right.plotly_chart(plots.calibration_figure(y, p, chosen, num_bins=5),
-                       key=f"{KEY}_calibration")
-    st.plotly_chart(plots.probability_histogram(y, p, chosen), key=f"{KEY}_histogram")
-    _versus_baselines(card)
+    # One chart at a time: a slider move redraws only the open one (each plotly chart costs the
+    # browser a redraw; five took seconds on a loaded 2-core machine).
+    charts = {"Confusion matrix": lambda: plots.confusion_figure(y, p, chosen),
+              "ROC curve": lambda: plots.roc_figure(y, p, chosen),
+              "Precision-recall": lambda: plots.precision_recall_figure(y, p, chosen),
+              "Calibration": lambda: plots.calibration_figure(y, p, chosen, num_bins=5),
+              "Probabilities by true class": lambda: plots.probability_histogram(y, p, chosen)}
+    tabs = st.tabs(list(charts), key=f"{KEY}_chart", on_change="rerun")
+    for tab, (title, figure) in zip(tabs, charts.items()):
+        if tab.open is False:
+            continue
+        with tab:
+            st.plotly_chart(figure(), key=f"{KEY}_chart_{title}")
 
 
 def _versus_baselines(card: ModelCard) -> None:
@@ -211,3 +215,4 @@ def render(spec: ModelSpec) -> None:
     _many_patients(card, threshold)
     st.divider()
     _statistics(card, threshold, spec)
+    _versus_baselines(card)                  # outside the fragment: the slider does not change it

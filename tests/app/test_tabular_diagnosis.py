@@ -83,6 +83,18 @@ def test_threshold_slider_moves_the_statistics():
     assert float(high["Specificity"].rstrip("%")) >= float(low["Specificity"].rstrip("%"))
 
 
+def test_only_the_open_chart_is_drawn_and_follows_the_threshold():
+    at = _page().run()
+    charts = [c.proto.id for c in at.get("plotly_chart")]
+    assert len(charts) == 1 and "wdbc_chart_Confusion matrix" in charts[0]
+    at.session_state["wdbc_chart"] = "ROC curve"          # the clinician opens another chart
+    at.slider(key="wdbc_threshold").set_value(0.2).run()
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1 and "wdbc_chart_ROC curve" in charts[0].proto.id
+    assert "threshold 0.20" in charts[0].proto.spec
+    assert not at.exception
+
+
 def test_the_one_patient_call_follows_the_threshold_slider():
     at = _page().run()
     at.number_input(key="wdbc_worst area").set_value(6000.0)     # far outside: still estimated
