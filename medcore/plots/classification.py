@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from sklearn import metrics as skm
 
 from medcore.metrics import calibration_bins, confusion_at, threshold_metrics
 
@@ -38,6 +37,8 @@ def roc_figure(y_true, probability, threshold: float, *,
     threshold : float
         Probabilities ``>= threshold`` are called positive.
     """
+    from sklearn import metrics as skm  # here: sklearn costs seconds at import
+
     y, p = _arrays(y_true, probability)
     fpr, tpr, _ = skm.roc_curve(y, p)
     auc = skm.roc_auc_score(y, p)
@@ -62,6 +63,8 @@ def roc_figure(y_true, probability, threshold: float, *,
 
 def precision_recall_figure(y_true, probability, threshold: float) -> go.Figure:
     """Precision-recall curve with its average precision and the operating point."""
+    from sklearn import metrics as skm  # here: sklearn costs seconds at import
+
     y, p = _arrays(y_true, probability)
     precision, recall, _ = skm.precision_recall_curve(y, p)
     average_precision = skm.average_precision_score(y, p)

@@ -189,6 +189,7 @@ at = AppTest.from_file(%r, default_timeout=300).run()
 at.selectbox(key="image_dx_source").select(%r).run()
 print(json.dumps({"tensorflow_when_shown": seen, "exception": bool(at.exception),
                   "tensorflow_at_the_end": "tensorflow" in sys.modules,
+                  "sklearn_at_the_end": "sklearn" in sys.modules,
                   "probability": [m.value for m in at.metric if m.label == "P(pneumonia)"],
                   "map": "Map: gradient x difference" in " ".join(c.value for c in at.caption)}))
 """
@@ -211,4 +212,6 @@ def test_the_diagnosis_page_never_imports_tensorflow():
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["tensorflow_when_shown"] == [False], report
     assert not report["tensorflow_at_the_end"] and report["map"], report
+    # nor scikit-learn (seconds of imports), which only the breast tab's curves need
+    assert not report["sklearn_at_the_end"], report
     assert not report["exception"] and report["probability"][0].endswith("%")
