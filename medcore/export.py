@@ -354,16 +354,11 @@ def convert_gradient_map(model: Any, reference: Any) -> bytes:
     shape = [1, *[int(d) for d in model.input_shape[1:]]]
     reference = tf.constant(np.asarray(reference, np.float32)[None])
 
+    from medcore.explain.gradient_input import map_tensor
+
     @tf.function(input_signature=[tf.TensorSpec(shape, tf.float32, name="image")])
     def gradient_map(image):
-        with tf.GradientTape() as tape:
-            tape.watch(image)
-            output = model(image, training=False)
-            if isinstance(output, dict):
-                output = next(iter(output.values()))
-            target = tf.reshape(output, (tf.shape(output)[0], -1))[:, 0]
-        gradients = tape.gradient(target, image)
-        return {"map": tf.reduce_sum(gradients * (image - reference), axis=-1)}
+        return {"map": map_tensor(model, image, reference)}
 
     with _builtin_gradients():
         frozen = convert_variables_to_constants_v2(gradient_map.get_concrete_function())

@@ -52,12 +52,22 @@ def gradient_times_difference(model: Any, images: np.ndarray,
     if reference.shape != images.shape[1:]:
         raise ValueError(f"the reference has shape {reference.shape}; expected one image's "
                          f"shape {images.shape[1:]}.")
-    x = tf.convert_to_tensor(images)
+    return map_tensor(model, tf.convert_to_tensor(images),
+                      tf.constant(reference[None])).numpy().astype(np.float32)
+
+
+def map_tensor(model: Any, images: Any, reference: Any) -> Any:
+    """The map as TensorFlow ops (``images`` (n, rows, columns, channels) and ``reference``
+    (1, rows, columns, channels) tensors -> (n, rows, columns)): what
+    :func:`gradient_times_difference` evaluates and :func:`medcore.export.convert_gradient_map`
+    traces for LiteRT."""
+    import tensorflow as tf
+
     with tf.GradientTape() as tape:
-        tape.watch(x)
-        output = model(x, training=False)
+        tape.watch(images)
+        output = model(images, training=False)
         if isinstance(output, dict):
             output = next(iter(output.values()))
         target = tf.reshape(output, (tf.shape(output)[0], -1))[:, 0]
-    gradients = tape.gradient(target, x).numpy()
-    return (gradients * (images - reference[None])).sum(axis=-1).astype(np.float32)
+    gradients = tape.gradient(target, images)
+    return tf.reduce_sum(gradients * (images - reference), axis=-1)

@@ -23,8 +23,16 @@ def test_home_page_lists_pages_and_models():
     assert [s.value for s in at.subheader] == ["Upload", "Diagnosis", "Survival", "Explanation"]
 
 
+def _last_line_of_a_fresh_interpreter(code: str) -> str:
+    """Run ``code`` in a new Python (this one may have imported anything already) from the
+    checkout's root; its last printed line."""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(DASHBOARD).parent, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
 def test_home_page_does_not_import_tensorflow():
-    # A fresh interpreter: in this one another test may already have imported TensorFlow.
     code = (
         "import sys\n"
         "from streamlit.testing.v1 import AppTest\n"
@@ -32,10 +40,7 @@ def test_home_page_does_not_import_tensorflow():
         "assert not at.exception, at.exception\n"
         "print('tensorflow' in sys.modules)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=Path(DASHBOARD).parent, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "False"
+    assert _last_line_of_a_fresh_interpreter(code) == "False"
 
 
 def test_home_page_modules_import_neither_numpy_nor_pandas():
@@ -47,7 +52,4 @@ def test_home_page_modules_import_neither_numpy_nor_pandas():
         "import ui.auth, ui.home, medcore.registry\n"
         "print(sorted(m for m in ('numpy', 'pandas', 'pyarrow') if m in sys.modules))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=Path(DASHBOARD).parent, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert _last_line_of_a_fresh_interpreter(code) == "[]"
