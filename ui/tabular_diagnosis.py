@@ -44,11 +44,7 @@ def _score(frame: pd.DataFrame, threshold: float) -> pd.DataFrame:
 
 def _meaning(threshold: float, sha256: str) -> str:
     """One sentence: what the threshold means on the test split."""
-    y, p = _test_predictions(sha256)
-    at = metrics.threshold_metrics(y, p, threshold)
-    return (f"At the operating threshold {threshold:.2f}, on {len(y)} held-out test aspirates the "
-            f"model called {at['sensitivity']:.0%} of the malignant masses malignant "
-            f"(sensitivity) and {at['specificity']:.0%} of the benign ones benign (specificity).")
+    return fnn.threshold_meaning(*_test_predictions(sha256), threshold)
 
 
 def _one_patient(spec: ModelSpec, card: ModelCard, threshold: float) -> None:
