@@ -31,7 +31,7 @@ from medcore.models.pneumonia_cnn_scope import Assessment, assess
 from medcore.plots.images import scan_figure
 from medcore.registry import ModelSpec
 from medcore.safe_text import escape_markdown
-from ui import audit_trail, common, scan_view, state
+from ui import audit_trail, common, report_button, scan_view, state
 
 UPLOADED = "__uploaded__"
 
@@ -230,4 +230,7 @@ def render(spec: ModelSpec) -> None:
             common.show_error(exc)
             return
     _show_images(scan, frame, x, attribution, window)
+    report_button.render(name, scan, page="Diagnosis", key="image_dx", audit_source=source,
+                         frame=frame, prevalence=words.chosen_prevalence(
+                             st.session_state.get("image_dx_prevalence")))
     common.model_card_expander(name)

@@ -19,7 +19,7 @@ from medcore.models import pbc_rnn_words as pbc_words
 from medcore.plots import sequences as plots
 from medcore.registry import ModelSpec
 from medcore.schemas import PBC_VISITS
-from ui import audit_trail, common, state
+from ui import audit_trail, common, report_button, state
 
 MODEL = pbc_rnn.NAME
 EXAMPLE = "Example patient (held out of training)"
@@ -133,6 +133,8 @@ def render(spec: ModelSpec) -> None:
     st.markdown("**Laboratory trajectories** (visits after k faded)")
     st.plotly_chart(plots.biomarker_trajectories(history, as_of_visit=k),
                     key="pbc_trajectories", width="stretch")
+    report_button.render(MODEL, history, page="Survival", key="pbc", as_of_visit=k,
+                         audit_source=source)
     with st.expander("Visits used"):
         shown = history.drop(columns=["futime", "status", "event", "time_from_visit"],
                              errors="ignore")

@@ -15,7 +15,7 @@ from medcore.models import breast_cancer_receptors as receptors
 from medcore.records import MAX_BYTES, check_file_size, safe_csv
 from medcore.registry import ModelSpec
 from medcore.schemas import ROTTERDAM
-from ui import audit_trail, common, forms, state
+from ui import audit_trail, common, forms, report_button, state
 
 NAME = model.NAME
 
@@ -205,6 +205,8 @@ def _patient_sections(spec: ModelSpec, served) -> None:
                                  patient)
     st.subheader("With and without hormone therapy")
     _show_hormone_therapy(served, rows)
+    report_button.render(NAME, patient, page="Survival", key="rfs", statuses=_statuses(spec),
+                         audit_source=audit_trail.source_of(state.input_key(spec)))
 
 
 def render(spec: ModelSpec) -> None:

@@ -20,7 +20,7 @@ from medcore.records import MAX_BYTES, check_file_size, load_records, out_of_ran
 from medcore.registry import ModelSpec
 from medcore.safe_text import markdown_message
 from medcore.schemas import WDBC
-from ui import audit_trail, common, forms, state
+from ui import audit_trail, common, forms, report_button, state
 
 NAME = fnn.NAME
 KEY = "wdbc"
@@ -76,6 +76,8 @@ def _one_patient(spec: ModelSpec, card: ModelCard, threshold: float) -> None:
     st.markdown(_meaning(threshold, card.sha256))
     st.caption("The patient is kept for the Explanation page, which shows which measurements "
                "drove this probability.")
+    report_button.render(NAME, patient, page="Diagnosis", key=KEY, threshold=threshold,
+                         audit_source=audit_trail.source_of(state.input_key(spec)))
     common.disclaimer()
 
 

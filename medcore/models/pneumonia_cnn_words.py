@@ -119,3 +119,9 @@ def ensemble_sentence(probability: float, members: np.ndarray) -> str:
     return (f"Probability of pneumonia {probability_with_range(probability, members)}: "
             f"the {members.size} networks of the ensemble give "
             f"{', '.join(percent(m) for m in members)}.")
+
+
+def chosen_prevalence(percent_set: float | None) -> float | None:
+    """The prevalence slider's value (percent) as a share; None when it has not been set (the
+    test set's prevalence applies)."""
+    return None if percent_set is None else float(percent_set) / 100

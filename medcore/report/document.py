@@ -94,7 +94,7 @@ class Report:
         lines = [self.title, self.generated_text, self.disclaimer]
         for section in self.sections:
             lines += [section.heading, *section.paragraphs,
-                      *(f"{i.label}: {i.value}" for i in section.items),
+                      *(f"{i.label} {i.value}" for i in section.items),
                       *(" | ".join(row) for row in section.table), *section.warnings]
             lines += [part for f in section.figures for part in (f.title, f.caption) if part]
         return "\n".join(lines)
