@@ -28,6 +28,8 @@ def test_diagnosis_download_report_gives_a_pdf(tab, dashboard, shoot):
     from pypdf import PdfReader
 
     sample = launcher.diagnosis_samples()[0]
+    tab.goto(dashboard.url)
+    tab.get_by_role("heading", name="medcore", exact=True).wait_for()
     shown = launcher.diagnose_sample(tab, sample, SLOW_MS).probability
     launcher.wait_for_app_idle(tab, SLOW_MS)
     button = tab.get_by_role("button", name=re.compile("Download report \\(PDF\\)"))
