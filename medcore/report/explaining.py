@@ -6,6 +6,7 @@ SHAP background) and shared by every report; they are never mutated.
 """
 from __future__ import annotations
 
+import collections
 import functools
 import threading
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from medcore import registry
+from medcore.explain.core import input_key
 from medcore.report.document import Figure, Section
 
 _LOCK = threading.Lock()
@@ -39,9 +41,29 @@ def explainer(name: str, target: str | None = None) -> Any:
         return _explainer(name, chosen)
 
 
+#: Explanations kept (most recent first): a PDF and an HTML report of the patient on screen,
+#: or a second click, explain once.
+CACHED_EXPLANATIONS = 32
+_EXPLAINED: collections.OrderedDict[tuple[str, str, str], Any] = collections.OrderedDict()
+
+
 def explain(name: str, x: np.ndarray, target: str | None = None) -> Any:
-    """The explanation of one model input ``x`` (the model's raw units, without batch axis)."""
-    return explainer(name, target).explain(np.ascontiguousarray(x, dtype=np.float32))
+    """The explanation of one model input ``x`` (the model's raw units, without batch axis),
+    kept for the :data:`CACHED_EXPLANATIONS` latest inputs (explanations are seeded, so a kept
+    one equals a recomputed one)."""
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    chosen = registry.spec(name).target(target).name
+    key = (name, chosen, input_key(name, x))
+    with _LOCK:
+        if key in _EXPLAINED:
+            _EXPLAINED.move_to_end(key)
+            return _EXPLAINED[key]
+    explanation = explainer(name, chosen).explain(x)
+    with _LOCK:
+        _EXPLAINED[key] = explanation
+        while len(_EXPLAINED) > CACHED_EXPLANATIONS:
+            _EXPLAINED.popitem(last=False)
+    return explanation
 
 
 def explanation_section(name: str, x: np.ndarray) -> Section:
