@@ -192,6 +192,25 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_without_chromium_the_pdf_says_what_to_install_and_the_html_still_works(monkeypatch):
+    import medcore.report.images as images
+    from medcore.report import ChromiumNotFoundError, pdf_unavailable_reason, to_pdf
+
+    monkeypatch.setattr(images, "chromium_path", lambda: None)
+    assert "apt-get install chromium" in pdf_unavailable_reason()
+    report = build_report("breast_cancer_deepsurv", _gbsg_patient(), explain=False)
+    with pytest.raises(ChromiumNotFoundError, match="BROWSER_PATH"):
+        to_pdf(report)
+    assert "Recurrence-free at 5 years" in to_html(report)
+
+
+def test_a_stale_browser_path_is_no_chromium(monkeypatch, tmp_path):
+    from medcore.report.images import chromium_path
+
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chromium"))
+    assert chromium_path() is None
+
+
 # --- PDF: kaleido draws the figures in Chromium; the explanation loads TensorFlow -------------
 needs_chromium = pytest.mark.skipif(shutil.which("chromium") is None
                                     and not __import__("os").environ.get("BROWSER_PATH"),

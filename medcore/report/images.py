@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -35,9 +36,10 @@ def chromium_path() -> str | None:
     from choreographer.browsers.chromium import Chromium
 
     try:
-        return Chromium.find_browser(skip_local=False)
+        path = Chromium.find_browser(skip_local=False)
     except (OSError, RuntimeError, ValueError):
         return None
+    return path if path and os.access(path, os.X_OK) else None   # BROWSER_PATH may be stale
 
 
 def pdf_unavailable_reason() -> str | None:
