@@ -211,6 +211,23 @@ def test_a_stale_browser_path_is_no_chromium(monkeypatch, tmp_path):
     assert chromium_path() is None
 
 
+def test_pdf_prints_upload_text_as_written_and_links_nothing():
+    """A report without figures needs no Chromium: the layout alone (fpdf2)."""
+    import dataclasses
+
+    from medcore.report import Section, to_pdf
+
+    report = build_report("breast_cancer_fnn", _wdbc_patient(), explain=False)
+    quoted = "column ![x](http://host/p.png) --only __init__ ~~a~~"
+    report = dataclasses.replace(report, sections=report.sections + (
+        Section("Quoted", paragraphs=("**Bold** then " + quoted,), warnings=(quoted,)),))
+    pdf = to_pdf(report)
+    text = _pdf_text(pdf)
+    assert "Bold then column ![x] (http://host/p.png) --only __init__ ~~a~~" in text
+    assert b"/URI" not in pdf
+    assert _flat(RESEARCH_USE_DISCLAIMER) in text
+
+
 # --- PDF: kaleido draws the figures in Chromium; the explanation loads TensorFlow -------------
 needs_chromium = pytest.mark.skipif(shutil.which("chromium") is None
                                     and not __import__("os").environ.get("BROWSER_PATH"),

@@ -22,6 +22,9 @@ TEXT_WIDTH_MM = 180.0
 #: Millimetres per CSS pixel of a figure (900 px -> 180 mm).
 MM_PER_PX = 0.2
 _CODE = re.compile(r"`([^`]+)`")
+#: fpdf2's Markdown markers other than bold, escaped wherever they occur in the text (a
+#: command's ``--only``, a file's ``__name__``): only the pages' own ``**bold**`` is markup.
+_MARKERS = ("\\", "__", "~~", "--")
 
 
 def _font_folder() -> Path | None:
@@ -68,9 +71,23 @@ def _clean(pdf, text: str) -> str:
     return text if pdf.unicode else text.encode("latin-1", "replace").decode("latin-1")
 
 
+def _markdown(pdf, text: str) -> str:
+    """:func:`_clean` text for ``multi_cell(markdown=True)``: the pages' ``**bold**`` kept,
+    every other marker escaped, and ``[text](url)`` broken apart so that no text (an upload's
+    cell, a file's header quoted in a warning) becomes a link."""
+    parts = _clean(pdf, text).split("**")
+    for index, part in enumerate(parts):
+        for marker in _MARKERS:
+            part = part.replace(marker, "\\" + marker if marker != "\\" else "\\\\")
+        parts[index] = part.replace("](", "] (")
+    if len(parts) % 2 == 0:                       # an odd number of ** : the last one is text
+        parts[-2:] = [parts[-2] + "\\**" + parts[-1]]
+    return "**".join(parts)
+
+
 def _paragraph(pdf, text: str, size: float = 10, style: str = "", height: float = 5) -> None:
     pdf.set_font(pdf.body_font, style, size)
-    pdf.multi_cell(0, height, _clean(pdf, text), markdown=True, align="L", new_x="LMARGIN",
+    pdf.multi_cell(0, height, _markdown(pdf, text), markdown=True, align="L", new_x="LMARGIN",
                    new_y="NEXT")
 
 
