@@ -16,7 +16,7 @@ import pandas as pd
 
 from medcore import registry
 from medcore.report.document import Figure, Item, Report, Section, now_utc
-from medcore.report.explaining import explanation_section, keras_model
+from medcore.report.explaining import explanation_section
 from medcore.report.model_section import model_section
 
 #: Height of the film in the report (pixels at export).
@@ -37,18 +37,15 @@ def _scan_inputs(scan: Any, frame: int, window: Any) -> Section:
 
 
 @functools.lru_cache(maxsize=None)
-def _reference(name: str) -> np.ndarray:
-    """The mean training image (what "average" means for the map), once per process."""
-    from medcore.explain.models import image_reference
-
-    return image_reference(name)
+def _gradient_map(name: str) -> Any:
+    """The Diagnosis page's map model (LiteRT, ``NAME.map.tflite``), loaded once per process."""
+    return registry.load_gradient_map(name)
 
 
 def _attribution_map(name: str, x: np.ndarray) -> np.ndarray:
-    """The Diagnosis page's map: gradient x difference from the mean training image."""
-    from medcore.explain.gradient_input import gradient_times_difference
-
-    return gradient_times_difference(keras_model(name), x, _reference(name))[0]
+    """The Diagnosis page's map: gradient x difference from the mean training image, run by
+    LiteRT as on the page (no TensorFlow)."""
+    return _gradient_map(name)(x)[0]
 
 
 def image_report(name: str, scan: Any, *, served: Any, frame: int | None = None,
@@ -63,7 +60,8 @@ def image_report(name: str, scan: Any, *, served: Any, frame: int | None = None,
     frame : the frame assessed (default: the middle one, as the page).
     prevalence : the share of children with pneumonia for the predictive values (default: the
         test set's, as the page's slider).
-    explain : add the SHAP explanation (Keras; seconds on first use).
+    explain : add the SHAP explanation (Keras; seconds on first use). Without it, no
+        TensorFlow: the map runs through LiteRT, as on the page.
 
     Raises
     ------
