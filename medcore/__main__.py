@@ -1,4 +1,4 @@
-"""Command line: ``python -m medcore models | train | evaluate | export | bench | score``.
+"""Command line: ``python -m medcore models | train | evaluate | export | bench | score | report``.
 
 ``models`` lists the registered models (name, title, kind, whether it is built).
 ``train NAME`` fits a model on its real data and writes ``assets/models/NAME.keras`` + card
@@ -9,6 +9,8 @@ prints one JSON object; the output is also stored in the card under ``"evaluatio
 with LiteRT, without retraining, and records it in the card under ``"serving"``.
 ``bench --json`` prints latency and throughput figures as one JSON object.
 ``score NAME --input PATH --output PATH`` scores a whole file or folder (:mod:`medcore.scoring`).
+``report NAME (--scan FILE | --records FILE --row N | --records VISITS --patient ID) --out F``
+writes one patient's report as PDF or HTML (:mod:`medcore.report.cli`).
 """
 from __future__ import annotations
 
@@ -139,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     from medcore.scoring.cli import add_parser as add_score
 
     add_score(sub, names)
+
+    from medcore.report.cli import add_parser as add_report
+
+    add_report(sub, names)
     return parser
 
 

@@ -18,7 +18,7 @@ from medcore.errors import MedcoreError
 from medcore.imaging import Scan, scan_label
 from medcore.registry import ModelSpec
 from medcore.safe_text import escape_markdown
-from ui import audit_trail, common, state
+from ui import audit_trail, common, report_button, state
 
 GLOBAL_SAMPLE = 100
 #: Test images the CNN calls pneumonia, for the page's mean |SHAP| map and deletion curves.
@@ -142,6 +142,8 @@ def _section(spec: ModelSpec) -> None:
         _image(explanation, name, st.session_state.get(key))
     else:
         _sequence(explanation)
+    report_button.render(name, st.session_state.get(key), page="Explanation",
+                         key=f"explanation_{name}", audit_source=audit_trail.source_of(key))
     if kind == "image":
         _image_global_section(name, target)
     else:

@@ -28,11 +28,10 @@ from medcore.imaging import ModelWindow, model_square, model_window, scan_label,
 from medcore.models import pneumonia_cnn
 from medcore.models import pneumonia_cnn_words as words
 from medcore.models.pneumonia_cnn_scope import Assessment, assess
-from medcore.plots import palette
 from medcore.plots.images import scan_figure
 from medcore.registry import ModelSpec
 from medcore.safe_text import escape_markdown
-from ui import audit_trail, common, scan_view, state
+from ui import audit_trail, common, report_button, scan_view, state
 
 UPLOADED = "__uploaded__"
 
@@ -99,9 +98,7 @@ def _not_assessable(assessment: Assessment, prediction: pneumonia_cnn.Prediction
                      expanded=False):
         raw = words.probability_with_range(float(prediction.probability[0]),
                                            prediction.member_probabilities[0])
-        st.caption("The network computes a number for any grid of pixels, whatever it shows. "
-                   f"For this image it is {raw}, which says nothing about pneumonia: the image "
-                   "is outside what the model was made for.")
+        st.caption(words.raw_output_sentence(raw))
 
 
 def _result(prediction: pneumonia_cnn.Prediction, card: ModelCard,
@@ -118,12 +115,8 @@ def _result(prediction: pneumonia_cnn.Prediction, card: ModelCard,
                    help=f"The calibrated probability of each of the {members.size} networks of "
                         "the ensemble, trained from different seeds: how much they disagree.")
     cols[2].metric("Operating threshold", words.percent(threshold), help=card.threshold.rule)
-    call = ("**Pneumonia suspected**: the probability is at or above the threshold."
-            if positive else "**No pneumonia found**: the probability is below the threshold.")
-    (st.error if positive else st.success)(call)
-    st.markdown(f"Probability of pneumonia {words.probability_with_range(probability, members)}: "
-                f"the {members.size} networks of the ensemble give "
-                f"{', '.join(words.percent(m) for m in members)}.")
+    (st.error if positive else st.success)(words.call_sentence(positive))
+    st.markdown(words.ensemble_sentence(probability, members))
     for caution in assessment.cautions:
         common.show_warning(caution)
 
@@ -193,13 +186,7 @@ def _show_images(scan: Any, frame: int, x: np.ndarray, attribution: np.ndarray |
                                     overlay_box=model_square(scan), overlay_signed=True,
                                     show_scale=False, height=PANEL_HEIGHT),
                         key="image_dx_attribution")
-        st.caption(f"Map: gradient x difference from the average training radiograph, drawn "
-                   f"over the square the model read. {palette.WORSE_LABEL.capitalize()} "
-                   f"(orange): these pixels raised the probability of pneumonia; "
-                   f"{palette.BETTER_LABEL} (blue): they lowered it. Chosen because removing "
-                   "pixels in its order lowers the score faster than Grad-CAM's or SHAP's "
-                   "order on test images (deletion curves, `python -m medcore bench --only "
-                   "explain`); it shows what the network used, not where the disease is.")
+        st.caption(words.map_caption())
 
 
 def render(spec: ModelSpec) -> None:
@@ -243,4 +230,7 @@ def render(spec: ModelSpec) -> None:
             common.show_error(exc)
             return
     _show_images(scan, frame, x, attribution, window)
+    report_button.render(name, scan, page="Diagnosis", key="image_dx", audit_source=source,
+                         frame=frame, prevalence=words.chosen_prevalence(
+                             st.session_state.get("image_dx_prevalence")))
     common.model_card_expander(name)

@@ -12,19 +12,19 @@ import pandas as pd
 import streamlit as st
 
 from medcore import registry
-from medcore.datasets.pbc import DAYS_PER_YEAR, check_visit_sequences
+from medcore.datasets.pbc import check_visit_sequences
 from medcore.errors import MedcoreError
 from medcore.models import pbc_rnn
+from medcore.models import pbc_rnn_words as pbc_words
 from medcore.plots import sequences as plots
 from medcore.registry import ModelSpec
 from medcore.schemas import PBC_VISITS
-from medcore.survival import wording
-from ui import audit_trail, common, state
+from ui import audit_trail, common, report_button, state
 
 MODEL = pbc_rnn.NAME
 EXAMPLE = "Example patient (held out of training)"
 UPLOADED = "Uploaded visits (Upload page)"
-HORIZON = 5.0
+HORIZON = pbc_words.HORIZON
 #: The visit slider's key (its value is kept across pages, ``persist_state="session"``).
 SLIDER = "pbc_as_of_visit"
 
@@ -84,28 +84,6 @@ def _held_out_caption(visits: pd.DataFrame) -> str:
             "not) were kept out of the shipped model's training; the model never saw them.")
 
 
-def _sentence(survival: float, k: int, years: float) -> str:
-    """The headline, in words the card's calibration deciles support (never a bare 0 of 100)."""
-    try:
-        deciles = registry.load_card(MODEL).calibration_5y_deciles
-    except MedcoreError:
-        deciles = ()
-    figure = wording.calibrated_figure(survival, deciles)
-    when = f"{HORIZON:g} years after that visit"
-    return (f"From visits 1 to {k} (the last {years:.1f} years after the first visit in the "
-            "data): " + wording.survival_headline(
-                figure, who="patients like this one", outcome=f"alive {when}",
-                evaluation="the model's landmark cross-validation"))
-
-
-def _observed(history: pd.DataFrame) -> str:
-    """What happened to a held-out patient (known outcome, never a model input)."""
-    futime, status = float(history["futime"].iloc[0]), int(history["status"].iloc[0])
-    what = {2: "died", 1: "had a liver transplant (censored)", 0: "was alive at last contact"}
-    return (f"Observed outcome (not shown to the model): {what[status]} on day {futime:g} "
-            f"(year {futime / DAYS_PER_YEAR:.1f}).")
-
-
 def render(spec: ModelSpec) -> None:
     """The PBC tab of the Survival page."""
     st.subheader("Primary biliary cholangitis: prognosis after each visit")
@@ -118,7 +96,7 @@ def render(spec: ModelSpec) -> None:
     for warning in warnings:                  # they quote patient ids from the upload
         common.show_warning(warning)
     if "status" in history.columns:
-        st.caption(_observed(history))
+        st.caption(pbc_words.observed_outcome(history))
     try:
         times, by_visit, days = _predict(history)
     except MedcoreError as exc:
@@ -139,8 +117,8 @@ def render(spec: ModelSpec) -> None:
     else:
         k = 1
     five_year = pbc_rnn.survival_at(times, by_visit, HORIZON)
-    st.markdown(_sentence(float(five_year[k - 1]), k,
-                          float(plots.years_since_first_visit(days)[k - 1])))
+    st.markdown(pbc_words.headline(float(five_year[k - 1]), k,
+                                   float(plots.years_since_first_visit(days)[k - 1])))
     left, right = st.columns([3, 2])
     with left:
         st.markdown("**Predicted survival after visit k**")
@@ -155,6 +133,8 @@ def render(spec: ModelSpec) -> None:
     st.markdown("**Laboratory trajectories** (visits after k faded)")
     st.plotly_chart(plots.biomarker_trajectories(history, as_of_visit=k),
                     key="pbc_trajectories", width="stretch")
+    report_button.render(MODEL, history, page="Survival", key="pbc", as_of_visit=k,
+                         audit_source=source)
     with st.expander("Visits used"):
         shown = history.drop(columns=["futime", "status", "event", "time_from_visit"],
                              errors="ignore")

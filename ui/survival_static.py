@@ -10,22 +10,14 @@ import streamlit as st
 from medcore.cards import ModelCard
 from medcore.errors import MedcoreError
 from medcore.models import breast_cancer_deepsurv as model
+from medcore.models import breast_cancer_deepsurv_view as view
 from medcore.models import breast_cancer_receptors as receptors
-from medcore.plots import palette
 from medcore.records import MAX_BYTES, check_file_size, safe_csv
 from medcore.registry import ModelSpec
 from medcore.schemas import ROTTERDAM
-from ui import audit_trail, common, forms, state
+from ui import audit_trail, common, forms, report_button, state
 
 NAME = model.NAME
-#: Horizons shown (those within the card's ``max_years``); 5 and 10 as NHS PREDICT.
-YEARS = (1.0, 3.0, 5.0, 10.0)
-BAND_TEXT = ("The shaded band is the spread (lowest to highest) of the ensemble's networks, each "
-             "trained on a bootstrap resample of the Rotterdam data: it shows how much the fit "
-             "itself varies, not a full confidence interval.")
-CAVEAT = ("This compares the model's predictions with hormone therapy switched on and off. It is "
-          "an association learnt from observational (Rotterdam) data, not the effect a "
-          "randomised trial would measure; treated and untreated women differed in other ways.")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -98,41 +90,11 @@ def _choose_patient(spec: ModelSpec, card: ModelCard) -> None:
         audit_trail.note_source(state.input_key(spec), "uploaded-records")
 
 
-def _followup_note(card: ModelCard) -> str:
-    """What the 10-year figure rests on: the GBSG follow-up (from the card's evaluation) and the
-    Rotterdam-internal cross-validated calibration at 10 years (the card's
-    ``rotterdam_cv_calibration``, ``python -m medcore.models.deepsurv_internal_calibration``)."""
-    from medcore.models.deepsurv_internal_calibration import KEY
-
-    followup = (card.evaluation or {}).get("test_followup_years") or {}
-    reach = (f"the external check on the GBSG trial reaches about {followup['max']:.0f} years "
-             f"(its longest follow-up, {followup['max']:.1f} years)" if "max" in followup
-             else "the external check on the GBSG trial does not reach 10 years")
-    internal = card.quantitative_analyses.get(KEY) or {}
-    if "max_abs_diff_10y" not in internal:
-        return (f"The 10-year figure rests on the Rotterdam cohort alone: {reach}, and a "
-                "cross-validated 10-year calibration within Rotterdam has not been done yet.")
-    return (f"The 10-year figure rests on the Rotterdam cohort alone: {reach}. Within Rotterdam, "
-            f"cross-validated ({internal['folds']} folds, {internal['n']} women), predicted and "
-            f"observed 10-year survival differed by {internal['mean_abs_diff_10y']:.0%} on "
-            f"average across tenths of the predictions (at most "
-            f"{internal['max_abs_diff_10y']:.0%}); see the model card.")
-
-
 def _show_patient(served, rows: receptors.ReceptorRows) -> None:
-    from medcore.plots.survival import survival_figure
-
     prediction = receptors.predict_status(served, rows)
-    curves = {"This patient (model)": {"survival": prediction.survival[0],
-                                       "lower": prediction.lower[0], "upper": prediction.upper[0],
-                                       "band_name": "ensemble spread"}}
-    years = [y for y in YEARS if y <= prediction.times[-1]]
-    st.plotly_chart(survival_figure(prediction.times, curves, marks=years,
-                                    y_title="Alive without recurrence"),
-                    key="rfs_chart_curve")
-    share = served.card.parameters["max_years_min_share"]
-    st.caption(f"{BAND_TEXT} The curve stops at {prediction.times[-1]:g} years (at least "
-               f"{share:.0%} of Rotterdam patients still followed). {_followup_note(served.card)}")
+    years = view.shown_years(prediction)
+    st.plotly_chart(view.patient_figure(prediction), key="rfs_chart_curve")
+    st.caption(view.curve_caption(prediction, served.card))
     for column, year in zip(st.columns(len(years)), years):
         value, low, high = (float(v[0]) for v in prediction.at(year))
         column.metric(f"Recurrence-free at {year:g} year{'s' if year != 1 else ''}",
@@ -141,39 +103,13 @@ def _show_patient(served, rows: receptors.ReceptorRows) -> None:
         st.markdown(f"**{model.rfs_sentence(float(prediction.at(year)[0][0]), year)}**")
 
 
-def _benefit_sentence(counts: model.TreatmentCounts) -> str:
-    """The icon array's numbers in words (PREDICT's order: without, extra, recurrence)."""
-    when = f"{counts.years:g} years after surgery"
-    text = (f"**{when.capitalize()}**: of 100 women like her, {counts.alive_without} would be "
-            "alive without recurrence without hormone therapy; ")
-    if counts.fewer:
-        text += (f"the model predicts {counts.fewer} fewer with it (it has learnt an association "
-                 "in that direction, not an effect); ")
-    else:
-        text += f"{counts.extra} more would be alive without recurrence because of it; "
-    return text + f"{counts.recurrence} would have a recurrence or die."
-
-
 def _show_hormone_therapy(served, rows: receptors.ReceptorRows) -> None:
-    from medcore.plots.survival import survival_figure, treatment_icon_arrays
-
-    both = {v: receptors.average(p)
-            for v, p in model.with_and_without(served, rows.rows, "hormon").items()}
-    curves = {label: {"survival": both[v].survival[0], "lower": both[v].lower[0],
-                      "upper": both[v].upper[0], "colour": colour}     # as in the icon array
-              for v, label, colour in ((0, "Without hormone therapy", palette.BETTER),
-                                       (1, "With hormone therapy", palette.BENEFIT))}
-    years = tuple(y for y in YEARS if y >= model.HORIZON_YEARS and y <= both[0].times[-1])
-    st.plotly_chart(survival_figure(both[0].times, curves, marks=years,
-                                    y_title="Alive without recurrence"),
-                    key="rfs_chart_hormone_therapy")
-    counts = model.treatment_counts(served, rows.rows, years)
-    st.plotly_chart(treatment_icon_arrays([(f"{c.years:g} years after surgery",
-                                            c.alive_without, c.extra) for c in counts]),
-                    key="rfs_chart_icons")
-    for item in counts:
-        st.markdown(_benefit_sentence(item))
-    st.info(CAVEAT, icon=":material/info:")
+    therapy = view.hormone_therapy(served, rows)
+    st.plotly_chart(therapy.curves, key="rfs_chart_hormone_therapy")
+    st.plotly_chart(therapy.icons, key="rfs_chart_icons")
+    for item in therapy.counts:
+        st.markdown(view.benefit_sentence(item))
+    st.info(view.CAVEAT, icon=":material/info:")
 
 
 def _results_first(scored: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
@@ -269,6 +205,8 @@ def _patient_sections(spec: ModelSpec, served) -> None:
                                  patient)
     st.subheader("With and without hormone therapy")
     _show_hormone_therapy(served, rows)
+    report_button.render(NAME, patient, page="Survival", key="rfs", statuses=_statuses(spec),
+                         audit_source=audit_trail.source_of(state.input_key(spec)))
 
 
 def render(spec: ModelSpec) -> None:

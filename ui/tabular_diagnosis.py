@@ -20,7 +20,7 @@ from medcore.records import MAX_BYTES, check_file_size, load_records, out_of_ran
 from medcore.registry import ModelSpec
 from medcore.safe_text import markdown_message
 from medcore.schemas import WDBC
-from ui import audit_trail, common, forms, state
+from ui import audit_trail, common, forms, report_button, state
 
 NAME = fnn.NAME
 KEY = "wdbc"
@@ -44,11 +44,7 @@ def _score(frame: pd.DataFrame, threshold: float) -> pd.DataFrame:
 
 def _meaning(threshold: float, sha256: str) -> str:
     """One sentence: what the threshold means on the test split."""
-    y, p = _test_predictions(sha256)
-    at = metrics.threshold_metrics(y, p, threshold)
-    return (f"At the operating threshold {threshold:.2f}, on {len(y)} held-out test aspirates the "
-            f"model called {at['sensitivity']:.0%} of the malignant masses malignant "
-            f"(sensitivity) and {at['specificity']:.0%} of the benign ones benign (specificity).")
+    return fnn.threshold_meaning(*_test_predictions(sha256), threshold)
 
 
 def _one_patient(spec: ModelSpec, card: ModelCard, threshold: float) -> None:
@@ -80,6 +76,8 @@ def _one_patient(spec: ModelSpec, card: ModelCard, threshold: float) -> None:
     st.markdown(_meaning(threshold, card.sha256))
     st.caption("The patient is kept for the Explanation page, which shows which measurements "
                "drove this probability.")
+    report_button.render(NAME, patient, page="Diagnosis", key=KEY, threshold=threshold,
+                         audit_source=audit_trail.source_of(state.input_key(spec)))
     common.disclaimer()
 
 

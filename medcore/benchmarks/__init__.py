@@ -26,7 +26,7 @@ _ROOT = Path(__file__).resolve().parents[2]
 
 #: Benchmark groups, in the order they run.
 GROUPS: tuple[str, ...] = ("imaging", "records", "cnn", "fnn", "survival", "rnn", "serving",
-                           "explain")
+                           "explain", "report")
 #: Groups run only when named in ``--only``: they take minutes (load, dashboard: a browser;
 #: score: a million records and 10,000 scans).
 OPT_IN: tuple[str, ...] = ("load", "dashboard", "score")

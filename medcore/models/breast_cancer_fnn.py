@@ -248,6 +248,17 @@ def test_predictions(model: ServingModel) -> tuple[np.ndarray, np.ndarray]:
     return labels, predict(model, features).probability
 
 
+def threshold_meaning(y: np.ndarray, probability: np.ndarray, threshold: float) -> str:
+    """One sentence: what ``threshold`` means on the held-out test split (labels ``y``,
+    predictions ``probability``, from :func:`test_predictions`)."""
+    from medcore import metrics
+
+    at = metrics.threshold_metrics(y, probability, threshold)
+    return (f"At the operating threshold {threshold:.2f}, on {len(y)} held-out test aspirates the "
+            f"model called {at['sensitivity']:.0%} of the malignant masses malignant "
+            f"(sensitivity) and {at['specificity']:.0%} of the benign ones benign (specificity).")
+
+
 def explained_model(model: Any, card: ModelCard, target: str) -> Any:
     """The Keras model whose one output is explained: ``"probability"`` (the network itself)
     or ``"logit"`` (the log-odds under its sigmoid)."""

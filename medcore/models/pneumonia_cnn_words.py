@@ -84,3 +84,44 @@ def calibration_sentence(card: Any) -> str:
     else:
         sentence += "."
     return sentence
+
+
+def call_sentence(positive: bool) -> str:
+    """The verdict at the operating threshold (Markdown bold on the call)."""
+    return ("**Pneumonia suspected**: the probability is at or above the threshold."
+            if positive else "**No pneumonia found**: the probability is below the threshold.")
+
+
+def raw_output_sentence(raw: str) -> str:
+    """Why the raw output of an image the model cannot judge means nothing (``raw``: the
+    probability with its range, :func:`probability_with_range`)."""
+    return ("The network computes a number for any grid of pixels, whatever it shows. "
+            f"For this image it is {raw}, which says nothing about pneumonia: the image "
+            "is outside what the model was made for.")
+
+
+def map_caption() -> str:
+    """What the map over the film shows, and why this map."""
+    from medcore.plots import palette
+
+    return (f"Map: gradient x difference from the average training radiograph, drawn "
+            f"over the square the model read. {palette.WORSE_LABEL.capitalize()} "
+            f"(orange): these pixels raised the probability of pneumonia; "
+            f"{palette.BETTER_LABEL} (blue): they lowered it. Chosen because removing "
+            "pixels in its order lowers the score faster than Grad-CAM's or SHAP's "
+            "order on test images (deletion curves, `python -m medcore bench --only "
+            "explain`); it shows what the network used, not where the disease is.")
+
+
+def ensemble_sentence(probability: float, members: np.ndarray) -> str:
+    """"Probability of pneumonia 97% (networks range ...): the 4 networks of the ensemble give
+    ..."."""
+    return (f"Probability of pneumonia {probability_with_range(probability, members)}: "
+            f"the {members.size} networks of the ensemble give "
+            f"{', '.join(percent(m) for m in members)}.")
+
+
+def chosen_prevalence(percent_set: float | None) -> float | None:
+    """The prevalence slider's value (percent) as a share; None when it has not been set (the
+    test set's prevalence applies)."""
+    return None if percent_set is None else float(percent_set) / 100

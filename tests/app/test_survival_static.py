@@ -180,7 +180,7 @@ def test_er_positive_without_a_value_averages_over_training_patients():
 
 def test_the_10_year_note_quotes_the_cross_validated_calibration_when_the_card_has_it():
     from medcore.models.deepsurv_internal_calibration import KEY
-    from ui.survival_static import _followup_note
+    from medcore.models.breast_cancer_deepsurv_view import followup_note as _followup_note
 
     card = registry.load_card("breast_cancer_deepsurv")
     without = card.replace(quantitative_analyses={
