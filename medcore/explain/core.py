@@ -219,7 +219,7 @@ class GlobalExplanation:
     outputs : ndarray, shape (n,)
     base_value : float
     feature_names : tuple of str
-    method, model_name, output_name : str
+    method, model_name, output_name, output_unit : str
     """
 
     attributions: np.ndarray
@@ -230,6 +230,7 @@ class GlobalExplanation:
     method: str
     model_name: str = ""
     output_name: str = "model output"
+    output_unit: str = ""
 
     @property
     def mean_abs(self) -> np.ndarray:

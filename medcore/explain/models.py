@@ -21,6 +21,9 @@ import numpy as np
 from medcore import registry
 
 BACKGROUND_SIZE = {"tabular": 100, "image": 50, "sequence": 50}
+#: Visit histories: the reference population of :class:`~medcore.explain.visits.
+#: VisitHistoryExplainer` (training patients, each from all their visits; one permutation each).
+HISTORY_REFERENCE_SIZE = 100
 #: Expected-gradients samples per explanation: the additivity residual falls as 1/sqrt(n), the
 #: time grows as n. 500 for images (the 4-member CNN ensemble) and visit histories: each inside
 #: the 1.5 s budget on 2 shared cores (``python -m medcore bench --only explain``).
@@ -78,9 +81,11 @@ def build_explainer(name: str, target: str | None = None, *, data=None, models_d
     spec = registry.spec(name)
     chosen = spec.target(target)
     kind = spec.kind.input_kind
+    if kind == "sequence" and "static_features" in spec.explainer_options:
+        return history_explainer(name, chosen.name, data=data, models_dir=models_dir, seed=seed)
     explained = explained_model(name, chosen.name, models_dir=models_dir, model=model)
     labels = dict(model_name=name, output_name=chosen.output_name,
-                  output_unit=chosen.output_unit, **spec.explainer_options)
+                  output_unit=chosen.output_unit)
     background = registry.model_module(name).training_background(
         n=BACKGROUND_SIZE[kind], seed=seed, data=data)
     if kind == "tabular":
@@ -89,8 +94,47 @@ def build_explainer(name: str, target: str | None = None, *, data=None, models_d
         explainer = ImageExplainer(explained, nsamples=NSAMPLES["image"], seed=seed, **labels)
     else:
         explainer = SequenceExplainer(explained, feature_names=feature_names(name),
-                                      nsamples=NSAMPLES["sequence"], seed=seed, **labels)
+                                      nsamples=NSAMPLES["sequence"], seed=seed, **labels,
+                                      **spec.explainer_options)
     return explainer.fit(np.asarray(background, dtype=np.float32))
+
+
+def served_output(name: str, target: str | None = None, *, models_dir=None) -> Any:
+    """The explained output of a visit-history model as the pages show it: ``predict(x) ->
+    (n,)``, the served survival (LiteRT, through the card's recalibration) at the module's
+    ``HORIZON_YEARS`` after the last visit. No TensorFlow."""
+    module = registry.model_module(name)
+    registry.spec(name).target(target)
+    serving = registry.serving_model(name, models_dir)
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        prediction = module.predict(serving, np.asarray(x, dtype=np.float32))
+        column = int(np.argmin(np.abs(prediction.times - module.HORIZON_YEARS)))
+        return prediction.survival[:, column]
+
+    return predict
+
+
+def history_explainer(name: str, target: str | None = None, *, data=None, models_dir=None,
+                      seed: int = 0) -> Any:
+    """The visit-history explainer of a sequence model (:mod:`medcore.explain.visits`): latest
+    value vs history per biomarker, on the served output the Survival page shows, against
+    :data:`HISTORY_REFERENCE_SIZE` training patients (the same for every patient)."""
+    from medcore.explain.visits import VisitHistoryExplainer
+
+    spec = registry.spec(name)
+    chosen = spec.target(target)
+    options = spec.explainer_options
+    reference = registry.model_module(name).training_background(
+        n=HISTORY_REFERENCE_SIZE, seed=seed, data=data)
+    explainer = VisitHistoryExplainer(
+        served_output(name, chosen.name, models_dir=models_dir),
+        feature_names=feature_names(name), time_features=options["time_features"],
+        static_features=options["static_features"], model_name=name,
+        output_name=chosen.output_name, output_unit=chosen.output_unit,
+        reference_name=(f"{HISTORY_REFERENCE_SIZE} patients the model learnt from, each "
+                        "predicted from all their visits"), seed=seed)
+    return explainer.fit(np.asarray(reference, dtype=np.float32))
 
 
 def image_reference(name: str, *, data=None, seed: int = 0) -> np.ndarray:
@@ -141,3 +185,37 @@ def patient_input(name: str, source: Any) -> np.ndarray:
     if isinstance(source, np.ndarray):
         return source.astype(np.float32)
     return np.asarray(registry.model_module(name).model_input(source), dtype=np.float32)[0]
+
+
+def learnt_directions(name: str, target: str | None, explainer: Any) -> list:
+    """The model's own direction for every input with a known direction: a partial-dependence
+    sweep (:func:`medcore.explain.directions.learnt_directions`) of the explained output over
+    the explainer's reference patients (a history's biomarker is set at every visit).
+
+    Returns
+    -------
+    list of :class:`~medcore.explain.directions.LearntDirection`
+    """
+    from medcore.explain.directions import learnt_directions as sweep
+    from medcore.explain.sequence import visit_mask
+
+    spec = registry.spec(name)
+    chosen = spec.target(target)
+    if hasattr(explainer, "reference_"):                     # a visit-history explainer
+        reference = explainer.reference_
+        present = visit_mask(reference, explainer.mask_value)
+
+        def values_of(x: np.ndarray, j: int) -> np.ndarray:
+            return x[present][:, j]
+
+        def set_value(x: np.ndarray, j: int, value: float) -> np.ndarray:
+            out = np.array(x, copy=True)
+            out[present, j] = value
+            return out
+
+        return sweep(spec, chosen, explainer.predict, reference, explainer.feature_names,
+                     values_of=values_of, set_value=set_value)
+    from medcore.explain.core import scalar_output
+
+    return sweep(spec, chosen, lambda x: scalar_output(explainer.model, x.astype(np.float32)),
+                 explainer.background_, explainer.feature_names)

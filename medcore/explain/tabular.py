@@ -25,6 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from medcore.explain.directions import reference_bands
 from medcore.explain.core import (_single, Explanation, GlobalExplanation, ShapExplainer, as_batch,
                                   scalar_output)
 
@@ -114,7 +115,10 @@ class TabularExplainer(ShapExplainer):
         attributions = self.attributions(x)[0]
         output = float(scalar_output(self.model, x)[0])
         return self._explanation(attributions, output, self.base_value_,
-                                 x[0].astype(np.float64), self.feature_names)
+                                 x[0].astype(np.float64), self.feature_names,
+                                 {"reference_band": reference_bands(self.background_),
+                                  "reference_name": (f"{len(self.background_)} patients the "
+                                                     "model learnt from")})
 
     def explain_global(self, X: np.ndarray) -> GlobalExplanation:
         """Attributions for many rows (a test-set sample): the data of the global plots."""
@@ -124,7 +128,8 @@ class TabularExplainer(ShapExplainer):
         return GlobalExplanation(
             attributions=attributions, values=X.astype(np.float64), outputs=outputs,
             base_value=self.base_value_, feature_names=self.feature_names,
-            method=self.method_label_, model_name=self.model_name, output_name=self.output_name)
+            method=self.method_label_, model_name=self.model_name, output_name=self.output_name,
+            output_unit=self.output_unit)
 
 
 def _register_deep_handlers() -> None:
