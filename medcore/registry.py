@@ -263,13 +263,13 @@ SPECS: tuple[ModelSpec, ...] = (
                           "log-risk of recurrence or death", "log-risk")),
         input_hint="enter a patient", input_page="Survival",
         known_directions=(
-            KnownDirection("nodes", True, "more positive lymph nodes: worse prognosis"),
-            KnownDirection("grade", True, "higher tumour grade: worse prognosis"),
-            KnownDirection("size", True, "larger tumour: worse prognosis"),
-            KnownDirection("pgr", False, "progesterone-receptor-positive tumours: better "
-                                         "prognosis"),
-            KnownDirection("er", False, "oestrogen-receptor-positive tumours: better "
-                                        "prognosis"))),
+            KnownDirection("nodes", True, "more positive lymph nodes mean a worse prognosis"),
+            KnownDirection("grade", True, "a higher tumour grade means a worse prognosis"),
+            KnownDirection("size", True, "a larger tumour means a worse prognosis"),
+            KnownDirection("pgr", False, "progesterone-receptor-positive tumours have a "
+                                         "better prognosis"),
+            KnownDirection("er", False, "oestrogen-receptor-positive tumours have a "
+                                        "better prognosis"))),
     ModelSpec(
         name="pbc_rnn", title="Liver (PBC) prognosis updated with every visit",
         kind=ModelKind.SEQUENCE_SURVIVAL, module="medcore.models.pbc_rnn",
@@ -286,18 +286,18 @@ SPECS: tuple[ModelSpec, ...] = (
                                              "years_since_previous_visit"),
                            "static_features": ("age", "sex", "trt")},
         input_hint="choose a patient's visit history", input_page="Survival",
-        known_directions=(
-            KnownDirection("bili", True, "higher serum bilirubin: worse prognosis (Mayo model)"),
-            KnownDirection("albumin", False, "lower serum albumin: worse prognosis (Mayo model)"),
-            KnownDirection("protime", True, "longer prothrombin time: worse prognosis (Mayo "
-                                            "model)"),
-            KnownDirection("edema", True, "oedema: worse prognosis (Mayo model)"),
-            KnownDirection("age", True, "older age: worse prognosis (Mayo model)"),
-            KnownDirection("ascites", True, "ascites: decompensated liver disease"),
-            KnownDirection("hepato", True, "hepatomegaly: worse prognosis"),
-            KnownDirection("spiders", True, "spider angiomas: worse prognosis"),
-            KnownDirection("stage", True, "higher histologic stage (cirrhosis): worse "
-                                          "prognosis")),
+        known_directions=(      # the Mayo PBC model's and the clinical signs of decompensation
+            KnownDirection("bili", True, "higher serum bilirubin means a worse prognosis"),
+            KnownDirection("albumin", False, "lower serum albumin means a worse prognosis"),
+            KnownDirection("protime", True, "a longer prothrombin time means a worse "
+                                            "prognosis"),
+            KnownDirection("edema", True, "oedema means a worse prognosis"),
+            KnownDirection("age", True, "older age means a worse prognosis"),
+            KnownDirection("ascites", True, "ascites means decompensated liver disease"),
+            KnownDirection("hepato", True, "hepatomegaly means a worse prognosis"),
+            KnownDirection("spiders", True, "spider angiomas mean a worse prognosis"),
+            KnownDirection("stage", True, "a higher histologic stage (cirrhosis) means a "
+                                          "worse prognosis")),
         input_phrases={"sex": ("male sex", "female sex")},          # the model codes 1 = male
         derived_inputs=(
             Column("years_since_first_visit", "float", "years",

@@ -11,7 +11,9 @@ import pytest
 
 from medcore import registry
 from medcore.explain.directions import contradictions
-from medcore.explain.words import AGAINST_MEDICINE, describe_in_words, explain_target, named_claims
+from medcore.explain.words import (AGAINST_MEDICINE, claims, describe_in_words, explain_target,
+                                   named_claims)
+from medcore.plots.explanation import waterfall
 
 pytestmark = pytest.mark.slow
 
@@ -43,6 +45,11 @@ def test_no_sentence_credits_a_known_worse_value_with_a_better_outcome(name, tar
         for found in contradictions(spec, explain_target(e), named_claims(e)):
             (disclosed if f"{found.claim.text} " in sentence
              and AGAINST_MEDICINE in sentence else undisclosed).append(f"example {index}: {found}")
+        labels = [label.replace("<br>", " ") for label in waterfall(e).data[0].y]
+        for found in contradictions(spec, explain_target(e), claims(e)):
+            shown = [label for label in labels if label.startswith(found.claim.text + " ")]
+            if shown and AGAINST_MEDICINE not in shown[0]:
+                undisclosed.append(f"example {index}, chart: {found}")
     print(f"\n{name} {target}: {len(disclosed)} contradiction(s) said plainly", *disclosed,
           sep="\n  ")
     assert not undisclosed, "\n".join(undisclosed)

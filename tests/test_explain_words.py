@@ -28,7 +28,7 @@ def test_log_risk_sentence_names_nodes_receptor_and_hormone_therapy():
     text = describe_in_words(e, top=3)
     assert text.startswith("The predicted log-risk is 0.59, compared with 0.00 for the average "
                            "training patient. Hormone therapy lowers the estimate by 0.15; 12 "
-                           "positive lymph nodes raises the estimate by 0.41 and progesterone "
+                           "positive lymph nodes raise the estimate by 0.41 and progesterone "
                            "receptor 3 fmol/l by 0.22.")
     assert "log hazard ratio" in text and "not causes" in text
 
@@ -41,7 +41,7 @@ def test_survival_sentence_is_in_percentage_points_and_signs_follow_survival():
     text = describe_in_words(e, top=3)
     assert text.startswith("The predicted 5-year recurrence-free survival is 59%, compared with "
                            "72% for the average training patient. 12 positive lymph nodes "
-                           "lowers the estimate by 9.0 pp and progesterone receptor 3 fmol/l by "
+                           "lower the estimate by 9.0 pp and progesterone receptor 3 fmol/l by "
                            "4.0 pp; hormone therapy raises the estimate by 3.0 pp.")
     assert "percentage points" in text
 

@@ -57,6 +57,14 @@ def feature_names(name: str) -> tuple[str, ...]:
     return tuple(registry.model_module(name).FEATURE_NAMES)
 
 
+def uses_keras(name: str) -> bool:
+    """Whether the model's explainer needs its Keras model (gradients: SHAP, Grad-CAM); a
+    visit-history model's (:func:`history_explainer`) runs the served model only."""
+    spec = registry.spec(name)
+    return not (spec.kind.input_kind == "sequence"
+                and "static_features" in spec.explainer_options)
+
+
 def build_explainer(name: str, target: str | None = None, *, data=None, models_dir=None,
                     seed: int = 0, model: Any = None) -> Any:
     """A fitted explainer for a shipped model (expensive: build once, cache it).
@@ -81,7 +89,7 @@ def build_explainer(name: str, target: str | None = None, *, data=None, models_d
     spec = registry.spec(name)
     chosen = spec.target(target)
     kind = spec.kind.input_kind
-    if kind == "sequence" and "static_features" in spec.explainer_options:
+    if not uses_keras(name):
         return history_explainer(name, chosen.name, data=data, models_dir=models_dir, seed=seed)
     explained = explained_model(name, chosen.name, models_dir=models_dir, model=model)
     labels = dict(model_name=name, output_name=chosen.output_name,

@@ -132,6 +132,8 @@ class VisitHistoryExplainer:
         earlier = np.stack([_earlier(_rows(r, self.mask_value)).mean(axis=0) for r in reference])
         self.reference_latest_ = reference_bands(latest)
         self.reference_earlier_ = reference_bands(earlier)
+        signs = self.reference_latest_[0] == self.reference_latest_[1]     # two levels: shares
+        self.reference_earlier_[:, signs] = np.nanmean(earlier[:, signs], axis=0)
         self.method_label_ = ("Shapley values (permutation sampling) of the latest value and "
                               "the history of each biomarker, one permutation per reference "
                               f"patient ({len(reference)}; antithetic pairs); additive exactly")

@@ -299,11 +299,13 @@ def _history_claims(e: Explanation) -> list[Claim]:
                                side_of(latest[j], ref_latest[:, j]), now))
             continue
         was = (f" (was {_short(name, earlier[0, j], schema, spec)} at the first visit)"
-               if len(earlier) and _number(earlier[0, j]) != _number(latest[j]) else "")
+               if len(earlier) and np.isfinite(earlier[0, j]) and np.isfinite(latest[j])
+               and _number(earlier[0, j]) != _number(latest[j]) else "")
         found.append(Claim(name, f"{_now(name, latest[j], schema, spec)}{was}",
                            side_of(latest[j], ref_latest[:, j]), now, part="now"))
         found.append(Claim(name, _history_words(name, earlier[:, j], schema, spec),
-                           side_of(float(np.mean(earlier[:, j])) if len(earlier) else np.nan,
+                           side_of(float(np.nanmean(earlier[:, j])) if len(earlier)
+                                   and np.isfinite(earlier[:, j]).any() else np.nan,
                                    ref_earlier[:, j]), history, part="history"))
     return found
 
@@ -326,6 +328,10 @@ def _now(name: str, value: float, schema: Schema | None,
          spec: registry.ModelSpec | None) -> str:
     """``"serum bilirubin now 5.4 mg/dl"``; ``"no ascites now"``."""
     phrases = {**BINARY_PHRASES, **(spec.input_phrases if spec is not None else {})}
+    if not np.isfinite(value):
+        column = _column(name, schema, spec)
+        title = name if column is None else _lower_first(column.title or column.name)
+        return f"{title} never measured (the model uses the training median)"
     if name in phrases:
         return f"{phrases[name][0 if float(value) >= 0.5 else 1]} now"
     if name in LEVEL_PHRASES and float(value) in LEVEL_PHRASES[name]:
@@ -343,13 +349,23 @@ def _history_words(name: str, values: np.ndarray, schema: Schema | None,
     title = name if column is None else _lower_first(column.title or column.name)
     if len(values) == 0:
         return f"no earlier {title} value (one visit)"
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if len(values) == 0:
+        return f"no earlier {title} value"
     phrases = {**BINARY_PHRASES, **(spec.input_phrases if spec is not None else {})}
     if name in phrases:
         present = int(np.sum(np.asarray(values) >= 0.5))
+        visits = "the earlier visit" if len(values) == 1 else f"the {len(values)} earlier visits"
+        if present == 0:
+            return f"{phrases[name][1]} at {visits}"
+        if present == len(values):
+            return f"{phrases[name][0]} at {visits}"
         return f"{phrases[name][0]} at {present} of {len(values)} earlier visits"
     low, high = float(np.min(values)), float(np.max(values))
     if name in LEVEL_PHRASES and low == high and low in LEVEL_PHRASES[name]:
-        return f"{LEVEL_PHRASES[name][low]} at the {len(values)} earlier visits"
+        visits = "the earlier visit" if len(values) == 1 else f"the {len(values)} earlier visits"
+        return f"{LEVEL_PHRASES[name][low]} at {visits}"
     if _number(low) == _number(high):
         return f"the earlier {title} ({_short(name, low, schema, spec)})"
     return (f"the earlier {title} values ({_number(low)} to "
@@ -443,7 +459,11 @@ def describe_in_words(explanation: Explanation, top: int = 3) -> str:
 
 
 def _plural(text: str) -> bool:
-    return text.startswith("the earlier") and " values (" in text
+    """Whether an item's words are plural ("the earlier ... values", "12 positive lymph
+    nodes")."""
+    words = text.split(" ", 1)
+    counted = words[0].replace(",", "").isdigit() and words[0] != "1" and len(words) > 1
+    return (text.startswith("the earlier") and " values (" in text) or counted
 
 
 def _amount(value: float, unit: str) -> str:

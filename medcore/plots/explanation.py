@@ -16,7 +16,8 @@ import plotly.graph_objects as go
 
 from medcore.explain.core import Explanation, GlobalExplanation
 from medcore.explain.faithfulness import DeletionCurves
-from medcore.explain.words import claims, format_contribution, format_output, higher_is_better
+from medcore.explain.words import (AGAINST_MEDICINE, claims, format_contribution, format_output,
+                                   higher_is_better)
 from medcore.plots import palette
 
 #: Grad-CAM: transparent where the map is 0 (no sign: not a direction).
@@ -90,8 +91,10 @@ def waterfall(explanation: Explanation, top: int = 10) -> go.Figure:
                       f"{format_contribution(pooled, e.output_unit)}")
         steps.append(pooled * scale)
         measures.append("relative")
+    against = _against(e, [items[i] for i in order])
     for i in order:
-        labels.append(f"{items[i].text} {format_contribution(effects[i], e.output_unit)}")
+        flag = f" ({AGAINST_MEDICINE} {against[id(items[i])]})" if id(items[i]) in against else ""
+        labels.append(f"{items[i].text} {format_contribution(effects[i], e.output_unit)}{flag}")
         steps.append(effects[i] * scale)
         measures.append("relative")
     if abs(e.residual) > 1e-3 * max(abs(e.output - e.base_value), 1e-3):
@@ -119,6 +122,17 @@ def waterfall(explanation: Explanation, top: int = 10) -> go.Figure:
                          yaxis={"automargin": True, "type": "category"},
                          margin={"l": 10, "r": 20, "t": 80, "b": 40})
     return figure
+
+
+def _against(e: Explanation, shown: list) -> dict[int, str]:
+    """The shown items that go against a known direction: id -> what is known."""
+    from medcore.explain.directions import contradictions
+    from medcore.explain.words import explain_target, model_spec
+
+    spec = model_spec(e.model_name)
+    if spec is None:
+        return {}
+    return {id(c.claim): c.known.reason for c in contradictions(spec, explain_target(e), shown)}
 
 
 def _reference_label(e: Explanation) -> str:
