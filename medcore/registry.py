@@ -221,7 +221,7 @@ SPECS: tuple[ModelSpec, ...] = (
                            "frontal chest radiographs from Guangzhou Women and Children's "
                            "Medical Center, patients aged one to five years."),
         sections=(Section("Diagnosis", "Chest radiograph: pneumonia", "ui.image_diagnosis"),
-                  Section("Explanation", "Chest X-ray (CNN)", "ui.explanation", position=1)),
+                  Section("Explanation", "Chest X-ray (CNN)", "ui.explanation", position=2)),
         explain_targets=(ExplainTarget("probability", "probability", "probability of pneumonia",
                                        _PROBABILITY),),
         input_hint="upload a scan", input_page="Upload"),
@@ -231,7 +231,8 @@ SPECS: tuple[ModelSpec, ...] = (
         population=("569 women at the University of Wisconsin Hospitals, Madison (1990s): "
                     "nuclear features of a digitised fine-needle aspirate of a breast mass."),
         sections=(Section("Diagnosis", "Breast aspirate: malignancy", "ui.tabular_diagnosis"),
-                  Section("Explanation", "Breast aspirate (FNN)", "ui.explanation")),
+                  Section("Explanation", "Breast aspirate (FNN)", "ui.explanation",
+                          position=1)),
         schema=WDBC,
         explain_targets=(
             ExplainTarget("probability", "probability", "probability of malignancy",
@@ -276,7 +277,7 @@ SPECS: tuple[ModelSpec, ...] = (
         population=("Patients with primary biliary cholangitis in the Mayo Clinic trial of "
                     "D-penicillamine versus placebo (1974-1984), followed with repeated visits."),
         sections=(Section("Survival", "Liver (PBC): prognosis by visit", "ui.survival_dynamic"),
-                  Section("Explanation", "Liver visits (RNN)", "ui.explanation", position=1)),
+                  Section("Explanation", "Liver visits (RNN)", "ui.explanation")),
         schema=PBC_VISITS,
         explain_targets=(ExplainTarget(
             "survival_5y", "5-year survival",

@@ -4,8 +4,10 @@ What is explained comes from each model's spec (:data:`medcore.registry.SPECS`:
 ``explain_targets``, their output names and units) and from its module
 (``explained_model(keras_model, card, target)``: the single-output Keras model explained, e.g.
 DeepSurv's mean log-risk or its 5-year survival through each member's Breslow baseline). The
-explainer follows the kind of input: DeepExplainer for tabular inputs, expected gradients
-(``shap.GradientExplainer``) with Grad-CAM for images and over visits x features for sequences.
+explainer follows the kind of input: Shapley values of the served output for tabular inputs
+(:mod:`medcore.explain.served`; ``keras=True`` gives DeepExplainer on the Keras model), latest
+value vs history per biomarker for visit histories (:mod:`medcore.explain.visits`), expected
+gradients (``shap.GradientExplainer``) with Grad-CAM for images.
 
 Backgrounds: each model module's ``training_background(n, seed=0)`` (a fixed seeded sample of the
 training split; see :mod:`medcore.explain.tabular` for why not k-means). Sizes: 100 rows (tabular),
@@ -58,18 +60,30 @@ def feature_names(name: str) -> tuple[str, ...]:
 
 
 def uses_keras(name: str) -> bool:
-    """Whether the model's explainer needs its Keras model (gradients: SHAP, Grad-CAM); a
-    visit-history model's (:func:`history_explainer`) runs the served model only."""
+    """Whether the model's explainer needs its Keras model: images (gradients: SHAP,
+    Grad-CAM) and tabular models of more than ``EXACT_MAX_FEATURES`` inputs (DeepExplainer:
+    exact and deterministic, where sampled Shapley values of 30 inputs varied by up to 3 pp from
+    one seed to another). Smaller tabular models (:func:`served_explainer`, exact) and visit
+    histories (:func:`history_explainer`) are explained on the served model, without
+    TensorFlow."""
+    from medcore.explain.served import EXACT_MAX_FEATURES
+
     spec = registry.spec(name)
-    return not (spec.kind.input_kind == "sequence"
-                and "static_features" in spec.explainer_options)
+    kind = spec.kind.input_kind
+    if kind == "tabular":
+        return len(feature_names(name)) > EXACT_MAX_FEATURES
+    return kind == "image" or "static_features" not in spec.explainer_options
 
 
 def build_explainer(name: str, target: str | None = None, *, data=None, models_dir=None,
-                    seed: int = 0, model: Any = None) -> Any:
-    """A fitted explainer for a shipped model (expensive: build once, cache it).
+                    seed: int = 0, model: Any = None, keras: bool = False) -> Any:
+    """A fitted explainer for a shipped model (build once, cache it).
 
-    ``model``: the model :func:`medcore.registry.load_model` returned, when the caller holds it.
+    Tabular models: exact Shapley values of the served output (:func:`served_explainer`) up to
+    ``EXACT_MAX_FEATURES`` inputs, else (or with ``keras=True``) ``shap.DeepExplainer`` on the
+    Keras model. Visit histories: :func:`history_explainer`. Images: expected
+    gradients and Grad-CAM on the Keras model. ``model``: the model
+    :func:`medcore.registry.load_model` returned, when the caller holds it.
 
     Returns
     -------
@@ -89,7 +103,9 @@ def build_explainer(name: str, target: str | None = None, *, data=None, models_d
     spec = registry.spec(name)
     chosen = spec.target(target)
     kind = spec.kind.input_kind
-    if not uses_keras(name):
+    if kind == "tabular" and not keras and not uses_keras(name):
+        return served_explainer(name, chosen.name, data=data, models_dir=models_dir, seed=seed)
+    if kind == "sequence" and not uses_keras(name):
         return history_explainer(name, chosen.name, data=data, models_dir=models_dir, seed=seed)
     explained = explained_model(name, chosen.name, models_dir=models_dir, model=model)
     labels = dict(model_name=name, output_name=chosen.output_name,
@@ -108,19 +124,51 @@ def build_explainer(name: str, target: str | None = None, *, data=None, models_d
 
 
 def served_output(name: str, target: str | None = None, *, models_dir=None) -> Any:
-    """The explained output of a visit-history model as the pages show it: ``predict(x) ->
-    (n,)``, the served survival (LiteRT, through the card's recalibration) at the module's
-    ``HORIZON_YEARS`` after the last visit. No TensorFlow."""
+    """The explained output as the pages show it: ``predict(x) -> (n,)`` through the served
+    model (LiteRT, the card's recalibration included; no TensorFlow), for a target in
+    probability (``Prediction.probability``), log-odds (its logit), log-risk
+    (``Prediction.log_risk``) or survival probability (at the module's ``HORIZON_YEARS``)."""
+    import inspect
+
     module = registry.model_module(name)
-    registry.spec(name).target(target)
+    chosen = registry.spec(name).target(target)
     serving = registry.serving_model(name, models_dir)
+    horizon = getattr(module, "HORIZON_YEARS", None)
+    at_horizon = ({"times": np.array([horizon])} if horizon is not None and "times" in
+                  inspect.signature(module.predict).parameters else {})
 
     def predict(x: np.ndarray) -> np.ndarray:
-        prediction = module.predict(serving, np.asarray(x, dtype=np.float32))
-        column = int(np.argmin(np.abs(prediction.times - module.HORIZON_YEARS)))
-        return prediction.survival[:, column]
+        x = np.asarray(x, dtype=np.float32)
+        prediction = module.predict(serving, x, **at_horizon)
+        if chosen.output_unit == "survival probability":
+            column = int(np.argmin(np.abs(np.asarray(prediction.times) - horizon)))
+            return np.asarray(prediction.survival, dtype=float)[:, column]
+        if chosen.output_unit == "log-risk":
+            return np.asarray(prediction.log_risk, dtype=float)
+        probability = np.asarray(prediction.probability, dtype=float)
+        if chosen.output_unit == "log-odds":
+            clipped = np.clip(probability, 1e-7, 1 - 1e-7)
+            return np.log(clipped) - np.log1p(-clipped)
+        return probability
 
     return predict
+
+
+def served_explainer(name: str, target: str | None = None, *, data=None, models_dir=None,
+                     seed: int = 0) -> Any:
+    """Shapley values of a tabular model's served output (:mod:`medcore.explain.served`)
+    against :data:`BACKGROUND_SIZE` training rows; no TensorFlow."""
+    from medcore.explain.served import ServedShapleyExplainer
+
+    chosen = registry.spec(name).target(target)
+    background = registry.model_module(name).training_background(
+        n=BACKGROUND_SIZE["tabular"], seed=seed, data=data)
+    explainer = ServedShapleyExplainer(
+        served_output(name, chosen.name, models_dir=models_dir),
+        feature_names=feature_names(name), model_name=name, output_name=chosen.output_name,
+        output_unit=chosen.output_unit, reference_name="patients the model learnt from",
+        seed=seed)
+    return explainer.fit(np.asarray(background, dtype=np.float32))
 
 
 def history_explainer(name: str, target: str | None = None, *, data=None, models_dir=None,
@@ -223,7 +271,11 @@ def learnt_directions(name: str, target: str | None, explainer: Any) -> list:
 
         return sweep(spec, chosen, explainer.predict, reference, explainer.feature_names,
                      values_of=values_of, set_value=set_value)
-    from medcore.explain.core import scalar_output
+    predict = getattr(explainer, "predict", None)
+    if predict is None:                                     # a Keras (SHAP) explainer
+        from medcore.explain.core import scalar_output
 
-    return sweep(spec, chosen, lambda x: scalar_output(explainer.model, x.astype(np.float32)),
-                 explainer.background_, explainer.feature_names)
+        def predict(x: np.ndarray) -> np.ndarray:
+            return scalar_output(explainer.model, x.astype(np.float32))
+
+    return sweep(spec, chosen, predict, explainer.background_, explainer.feature_names)

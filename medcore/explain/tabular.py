@@ -25,9 +25,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from medcore.explain.directions import reference_bands
 from medcore.explain.core import (_single, Explanation, GlobalExplanation, ShapExplainer, as_batch,
-                                  scalar_output)
+                                  as_rows, scalar_output)
+from medcore.explain.directions import reference_bands
 
 METHODS = ("deep", "gradient")
 
@@ -101,10 +101,7 @@ class TabularExplainer(ShapExplainer):
 
     def attributions(self, X: np.ndarray) -> np.ndarray:
         """SHAP values for a batch, shape ``(n, n_features)``, in output units."""
-        X = as_batch(X, 1, "row of features")
-        if X.shape[1] != len(self.feature_names):
-            raise ValueError(f"Expected {len(self.feature_names)} features per row, got "
-                             f"{X.shape[1]}. Pass the columns in the model's feature order.")
+        X = as_rows(X, self.feature_names)
         if self.method == "deep":
             return self._shap_values(X, check_additivity=False)
         return self._expected_gradients(X)

@@ -1,8 +1,10 @@
 """Plain-language summaries of an :class:`~medcore.explain.core.Explanation`.
 
 ``describe_in_words(explanation, top=3)`` returns two or three sentences: what the model said
-compared with the average patient, the inputs that pushed it there (value, unit, signed
-contribution), the largest input pushing the other way, and what the numbers are. Names and units
+compared with a named reference (the average of the patients it learnt from), the inputs that
+moved it most ("serum bilirubin now 5.4 mg/dl (was 0.3 mg/dl at the first visit) lowers the
+estimate by 7.0 pp"), the largest one the other way, and what the numbers are; an item that goes
+against a known direction (:mod:`medcore.explain.directions`) says so in the sentence. Names and units
 come from :mod:`medcore.schemas` (each column's clinical ``title``, never the data set's column
 name: "progesterone receptor", not "pgr"); the direction words follow the output (a higher
 survival is better, a higher risk is worse; the sentences only say higher/lower, never good/bad).
