@@ -375,8 +375,10 @@ def _history_words(name: str, values: np.ndarray, schema: Schema | None,
 
 
 def named_claims(explanation: Explanation, top: int = 3) -> list[Claim]:
-    """The claims a sentence names: the ``top`` largest changes, and the largest one the other
-    way when none of those goes against the total change."""
+    """The claims a sentence names: the ``top`` largest changes, the largest one the other way
+    when none of those goes against the total change, and for a biomarker of a visit history
+    named by its latest value or its history, the other one too (a clinician reads them
+    together: "bilirubin now 5.4 (was 0.3) lowers...; its earlier values raise...")."""
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}.")
     found = [c for c in claims(explanation) if c.effect != 0]
@@ -386,7 +388,13 @@ def named_claims(explanation: Explanation, top: int = 3) -> list[Claim]:
     if named and all(c.effect * gap >= 0 for c in named):
         other = next((c for c in found[top:] if c.effect * gap < 0), None)
         named += [other] if other is not None else []
-    return named
+    parts = {"now": "history", "history": "now"}        # a biomarker's level and its history
+    for claim in list(named):
+        sibling = next((c for c in found if c.feature == claim.feature
+                        and c.part == parts.get(claim.part)), None)
+        if sibling is not None and sibling not in named:
+            named.append(sibling)
+    return sorted(named, key=lambda c: -abs(c.effect))
 
 
 def reference_phrase(explanation: Explanation) -> str:

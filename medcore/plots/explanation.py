@@ -70,9 +70,9 @@ def wrap_label(text: str, width: int = LABEL_WIDTH) -> str:
 
 
 def waterfall(explanation: Explanation, top: int = 10) -> go.Figure:
-    """From the reference (the average of the reference patients) to this patient: the ``top``
-    largest changes, the rest pooled, and the additivity residual as its own grey bar when it is
-    not negligible.
+    """From the reference (the average of the reference patients, top) to this patient (bottom):
+    the ``top`` largest changes, largest first, the rest pooled, and the additivity residual as
+    its own grey bar when it is not negligible.
 
     Each bar's label carries its change (``"... -7.0 pp"``) instead of a text beside the bar, so
     a value never runs into a name; long names are wrapped and the figure grows with the lines.
@@ -81,21 +81,21 @@ def waterfall(explanation: Explanation, top: int = 10) -> go.Figure:
     scale = _scale(e.output_unit)
     items = claims(e)
     effects = np.array([c.effect for c in items])
-    order = list(np.argsort(-np.abs(effects))[:top])[::-1]
+    order = list(np.argsort(-np.abs(effects))[:top])
     rest = [i for i in range(len(items)) if i not in order]
     labels = [f"{_reference_label(e)}: {format_output(e.base_value, e.output_unit)}"]
     steps, measures = [e.base_value * scale], ["absolute"]
-    if rest:
-        pooled = float(effects[rest].sum())
-        labels.append(f"{len(rest)} other inputs together "
-                      f"{format_contribution(pooled, e.output_unit)}")
-        steps.append(pooled * scale)
-        measures.append("relative")
     against = _against(e, [items[i] for i in order])
     for i in order:
         flag = f" ({AGAINST_MEDICINE} {against[id(items[i])]})" if id(items[i]) in against else ""
         labels.append(f"{items[i].text} {format_contribution(effects[i], e.output_unit)}{flag}")
         steps.append(effects[i] * scale)
+        measures.append("relative")
+    if rest:
+        pooled = float(effects[rest].sum())
+        labels.append(f"{len(rest)} other inputs together "
+                      f"{format_contribution(pooled, e.output_unit)}")
+        steps.append(pooled * scale)
         measures.append("relative")
     if abs(e.residual) > 1e-3 * max(abs(e.output - e.base_value), 1e-3):
         labels.append(f"not attributed (residual) {format_contribution(e.residual, e.output_unit)}")
@@ -119,7 +119,8 @@ def waterfall(explanation: Explanation, top: int = 10) -> go.Figure:
     figure.update_layout(title=f"Why this {e.output_name}", height=150 + LINE_PX * lines
                          + 8 * len(wrapped), xaxis_title=_axis_title(e.output_unit,
                                                                       e.output_name),
-                         yaxis={"automargin": True, "type": "category"},
+                         yaxis={"automargin": True, "type": "category",
+                                "autorange": "reversed"},            # read top to bottom
                          margin={"l": 10, "r": 20, "t": 80, "b": 40})
     return figure
 
@@ -210,10 +211,15 @@ def latest_and_history(explanation: Explanation, top: int = 8) -> go.Figure:
         figure.add_trace(go.Bar(
             x=values, y=[_biomarker_title(e, f) for f in shown], orientation="h", name=name,
             marker={"color": direction_colours(values, better),
-                    "pattern": {"shape": pattern}},
+                    "pattern": {"shape": pattern}}, showlegend=False,
             customdata=[chosen[f].text for f in shown],
             hovertemplate="%{customdata}: %{x:+.1f}<extra></extra>"))
     _legend(figure)
+    for name, pattern in (("latest visit (now): solid", ""),
+                          ("earlier visits (the history): hatched", "/")):
+        figure.add_trace(go.Bar(x=[None], y=[None], orientation="h", name=name,
+                                marker={"color": palette.NEUTRAL, "pattern": {"shape": pattern}},
+                                hoverinfo="skip"))
     figure.add_vline(x=0, line_color=palette.GUIDE)
     figure.update_layout(title="Latest visit and history, per biomarker", barmode="group",
                          xaxis_title=change_title(e.output_unit, e.output_name),
