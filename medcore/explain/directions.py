@@ -28,6 +28,9 @@ from medcore.registry import ExplainTarget, KnownDirection, ModelSpec
 #: A partial-dependence change smaller than this (output units: 0.01 = 1 percentage point of a
 #: probability) is "no clear direction", neither agreeing nor contradicting.
 FLAT = 0.01
+#: A claimed change smaller than this (output units; 0.005 = half a percentage point) is too
+#: small to credit either way and is not checked (the visit-history values are estimates).
+MIN_EFFECT = 0.005
 #: Points of the sweep between the low and high end of an input.
 GRID_POINTS = 9
 #: The sweep runs over the reference patients' values between these percentiles (the bulk of the
@@ -105,14 +108,17 @@ def contradictions(spec: ModelSpec, target: ExplainTarget,
                    claims: Sequence[Claim]) -> list[Contradiction]:
     """The claims whose credited change goes against the input's known direction.
 
-    A claim is checked when its input has a known direction, its value differs from its
-    reference (``value_side != 0``) and its effect is not zero; ``target`` says whether a higher
-    output is better (``higher_is_better``).
+    A claim is checked when its input has a known direction, its value is outside the
+    reference's typical range (``value_side != 0``) and its effect is at least
+    :data:`MIN_EFFECT` (in probability units; ten times that for log-risk or log-odds);
+    ``target`` says whether a higher output is better (``higher_is_better``).
     """
+    floor = MIN_EFFECT * (1 if target.output_unit in ("probability", "survival probability")
+                          else 10)
     found = []
     for claim in claims:
         known = spec.known_direction(claim.feature)
-        if known is None or claim.value_side == 0 or claim.effect == 0:
+        if known is None or claim.value_side == 0 or abs(claim.effect) < floor:
             continue
         worse_value = value_is_worse(known, claim.value_side)
         worse_effect = (claim.effect > 0) != target.higher_is_better

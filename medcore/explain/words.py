@@ -25,7 +25,7 @@ import numpy as np
 from medcore import registry
 from medcore.errors import ModelFileError
 from medcore.explain.core import Explanation, GlobalExplanation
-from medcore.explain.directions import Claim, contradictions, side_of
+from medcore.explain.directions import MIN_EFFECT, Claim, contradictions, side_of
 from medcore.explain.image import region_shares
 from medcore.schemas import SCHEMAS, Column, Schema
 
@@ -392,7 +392,7 @@ def named_claims(explanation: Explanation, top: int = 3) -> list[Claim]:
     for claim in list(named):
         sibling = next((c for c in found if c.feature == claim.feature
                         and c.part == parts.get(claim.part)), None)
-        if sibling is not None and sibling not in named:
+        if sibling is not None and sibling not in named and abs(sibling.effect) >= MIN_EFFECT:
             named.append(sibling)
     return sorted(named, key=lambda c: -abs(c.effect))
 
