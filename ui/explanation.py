@@ -218,10 +218,11 @@ def _image(explanation: Any, name: str, source: Any = None) -> None:
     from medcore.plots.images import scan_figure
 
     signed = layer == "shap"
-    overlay = explanation.attributions if signed else explanation.extras["grad_cam"]
+    overlay = (100.0 * np.asarray(explanation.attributions) if signed       # percentage points
+               else explanation.extras["grad_cam"])
     st.plotly_chart(scan_figure(source.display(), overlay=overlay, overlay_opacity=opacity,
                                 overlay_box=model_square(source), overlay_signed=signed,
-                                overlay_label="SHAP" if signed else "Grad-CAM", height=480),
+                                overlay_label="pp" if signed else "Grad-CAM", height=480),
                     key=f"overlay_chart_{name}")
     st.caption(("SHAP on the film, over the square the model read: "
                 f"orange {palette.WORSE_LABEL} (raised the probability of pneumonia), blue "

@@ -401,7 +401,10 @@ def reference_phrase(explanation: Explanation) -> str:
     """Who the explanation compares with, in words: ``"the 100 patients the model learnt
     from"``."""
     name = explanation.extras.get("reference_name")
-    return f"the average of {name}" if name else "the average training patient"
+    if name:
+        return f"the average of {name}"
+    return ("the average training image" if explanation.kind == "image"
+            else "the average training patient")
 
 
 def describe_in_words(explanation: Explanation, top: int = 3) -> str:
