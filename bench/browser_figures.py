@@ -145,9 +145,8 @@ def _explanation_figures(page: Any) -> dict[str, Any]:
 
 def _open_tab(page: Any, label: str) -> float:
     """Seconds from clicking the Explanation tab ``label`` to the end of the run it causes."""
-    tab = page.get_by_role("tab", name=label, exact=True)
     start = time.perf_counter()
-    act_and_wait(page, tab.click, 180_000)
+    open_model_tab(page, label, 180_000)
     return round(time.perf_counter() - start, 3)
 
 
