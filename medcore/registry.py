@@ -79,6 +79,24 @@ class ExplainTarget:
     label: str
     output_name: str
     output_unit: str
+    #: Whether a higher output is the better outcome for the patient (survival: yes; a risk, a
+    #: probability of disease: no); decides the colour of every attribution (the palette).
+    higher_is_better: bool = False
+
+
+@dataclass(frozen=True)
+class KnownDirection:
+    """A direction of an input that every clinician knows, kept with the model's spec: the
+    explanation is checked against it (:mod:`medcore.explain.directions`), and where the model
+    learnt the opposite the page says so.
+
+    ``feature`` is a model input name; ``higher_is_worse`` says which way is worse (for a
+    present/absent sign, 1 = present is "higher"); ``reason`` names what is known, in words.
+    """
+
+    feature: str
+    higher_is_worse: bool
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -112,10 +130,12 @@ class ModelSpec:
     schema : the records schema its inputs follow (``None`` for images).
     explain_targets : the outputs the Explanation page explains; the first is the default.
     explainer_options : extra keyword arguments of its explainer (e.g. the time channel).
-    input_hint : where a clinician makes the model's input ("enter a patient on the Survival
-        page"), for the Explanation page.
+    input_hint : how a clinician makes the model's input ("enter a patient"), for the
+        Explanation page; ``input_page`` the page where that is done (see :meth:`input_where`).
     input_phrases : binary inputs whose coding is the model's own: name -> (words for 1, for 0).
     derived_inputs : model inputs computed from the schema's columns (not columns themselves).
+    known_directions : the directions of inputs every clinician knows (:class:`KnownDirection`);
+        only what is well established for this population and outcome.
     """
 
     name: str
@@ -130,8 +150,10 @@ class ModelSpec:
     explain_targets: tuple[ExplainTarget, ...] = ()
     explainer_options: Mapping[str, Any] = field(default_factory=dict)
     input_hint: str = ""
+    input_page: str = ""
     input_phrases: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     derived_inputs: tuple[Column, ...] = ()
+    known_directions: tuple[KnownDirection, ...] = ()
 
     def factors(self) -> dict[str, Any]:
         """The model card's ``factors`` section (:class:`medcore.cards.Factors`) as JSON."""
@@ -144,6 +166,24 @@ class ModelSpec:
     def section(self, page: str) -> Section | None:
         """The section of ``page`` that shows this model (``None`` when it is not there)."""
         return next((s for s in self.sections if s.page == page), None)
+
+    def where(self, page: str) -> str:
+        """A reference to this model's section on ``page`` in the words the page shows:
+        ``'the Diagnosis page ("Breast aspirate: malignancy" tab)'`` (``'the Diagnosis page'``
+        when the model has no tab there)."""
+        section = self.section(page)
+        return (f'the {page} page ("{section.tab}" tab)' if section is not None
+                else f"the {page} page")
+
+    def input_where(self) -> str:
+        """How and where a clinician makes this model's input, with the page's own tab name:
+        ``'score a patient on the Diagnosis page ("Breast aspirate: malignancy" tab)'``."""
+        return (f"{self.input_hint} on {self.where(self.input_page)}" if self.input_page
+                else self.input_hint)
+
+    def known_direction(self, feature: str) -> KnownDirection | None:
+        """The known direction of input ``feature`` (``None`` when none is listed)."""
+        return next((d for d in self.known_directions if d.feature == feature), None)
 
     def target(self, name: str | None = None) -> ExplainTarget:
         """The explain target ``name`` (default: the first).
@@ -181,23 +221,31 @@ SPECS: tuple[ModelSpec, ...] = (
                            "frontal chest radiographs from Guangzhou Women and Children's "
                            "Medical Center, patients aged one to five years."),
         sections=(Section("Diagnosis", "Chest radiograph: pneumonia", "ui.image_diagnosis"),
-                  Section("Explanation", "Chest X-ray (CNN)", "ui.explanation", position=1)),
+                  Section("Explanation", "Chest X-ray (CNN)", "ui.explanation", position=2)),
         explain_targets=(ExplainTarget("probability", "probability", "probability of pneumonia",
                                        _PROBABILITY),),
-        input_hint="upload a scan on the Upload page"),
+        input_hint="upload a scan", input_page="Upload"),
     ModelSpec(
         name="breast_cancer_fnn", title="Malignancy of a breast fine-needle aspirate",
         kind=ModelKind.TABULAR_CLASSIFIER, module="medcore.models.breast_cancer_fnn",
         population=("569 women at the University of Wisconsin Hospitals, Madison (1990s): "
                     "nuclear features of a digitised fine-needle aspirate of a breast mass."),
         sections=(Section("Diagnosis", "Breast aspirate: malignancy", "ui.tabular_diagnosis"),
-                  Section("Explanation", "Breast aspirate (FNN)", "ui.explanation")),
+                  Section("Explanation", "Breast aspirate (FNN)", "ui.explanation",
+                          position=1)),
         schema=WDBC,
         explain_targets=(
             ExplainTarget("probability", "probability", "probability of malignancy",
                           _PROBABILITY),
             ExplainTarget("logit", "log-odds", "log-odds of malignancy", "log-odds")),
-        input_hint="score a patient on the Diagnosis page (Tabular tab)"),
+        input_hint="score a patient", input_page="Diagnosis",
+        known_directions=(
+            KnownDirection("worst radius", True, "larger nuclei are more often malignant"),
+            KnownDirection("worst area", True, "larger nuclei are more often malignant"),
+            KnownDirection("worst concave points", True,
+                           "more indented nuclear contours are more often malignant"),
+            KnownDirection("mean concave points", True,
+                           "more indented nuclear contours are more often malignant"))),
     ModelSpec(
         name="breast_cancer_deepsurv",
         title="Recurrence-free survival after breast-cancer surgery",
@@ -210,24 +258,47 @@ SPECS: tuple[ModelSpec, ...] = (
                   Section("Explanation", "Breast cancer survival (DeepSurv)", "ui.explanation")),
         schema=ROTTERDAM,
         explain_targets=(
-            ExplainTarget("log_risk", "log-risk (relative hazard)",
-                          "log-risk of recurrence or death", "log-risk"),
             ExplainTarget("survival_5y", "5-year survival", "5-year recurrence-free survival",
-                          _SURVIVAL)),
-        input_hint="enter a patient on the Survival page"),
+                          _SURVIVAL, higher_is_better=True),
+            ExplainTarget("log_risk", "log-risk (relative hazard)",
+                          "log-risk of recurrence or death", "log-risk")),
+        input_hint="enter a patient", input_page="Survival",
+        known_directions=(
+            KnownDirection("nodes", True, "more positive lymph nodes mean a worse prognosis"),
+            KnownDirection("grade", True, "a higher tumour grade means a worse prognosis"),
+            KnownDirection("size", True, "a larger tumour means a worse prognosis"),
+            KnownDirection("pgr", False, "progesterone-receptor-positive tumours have a "
+                                         "better prognosis"),
+            KnownDirection("er", False, "oestrogen-receptor-positive tumours have a "
+                                        "better prognosis"))),
     ModelSpec(
         name="pbc_rnn", title="Liver (PBC) prognosis updated with every visit",
         kind=ModelKind.SEQUENCE_SURVIVAL, module="medcore.models.pbc_rnn",
         population=("Patients with primary biliary cholangitis in the Mayo Clinic trial of "
                     "D-penicillamine versus placebo (1974-1984), followed with repeated visits."),
         sections=(Section("Survival", "Liver (PBC): prognosis by visit", "ui.survival_dynamic"),
-                  Section("Explanation", "Liver visits (RNN)", "ui.explanation", position=1)),
+                  Section("Explanation", "Liver visits (RNN)", "ui.explanation")),
         schema=PBC_VISITS,
         explain_targets=(ExplainTarget(
             "survival_5y", "5-year survival",
-            "probability of being alive 5 years after the last visit", _SURVIVAL),),
-        explainer_options={"time_feature": "years_since_first_visit"},
-        input_hint="choose a patient's visit history on the Survival page",
+            "probability of being alive 5 years after the last visit", _SURVIVAL,
+            higher_is_better=True),),
+        explainer_options={"time_features": ("years_since_first_visit",
+                                             "years_since_previous_visit"),
+                           "static_features": ("age", "sex", "trt")},
+        input_hint="choose a patient's visit history", input_page="Survival",
+        known_directions=(      # the Mayo PBC model's and the clinical signs of decompensation
+            KnownDirection("bili", True, "higher serum bilirubin means a worse prognosis"),
+            KnownDirection("albumin", False, "lower serum albumin means a worse prognosis"),
+            KnownDirection("protime", True, "a longer prothrombin time means a worse "
+                                            "prognosis"),
+            KnownDirection("edema", True, "oedema means a worse prognosis"),
+            KnownDirection("age", True, "older age means a worse prognosis"),
+            KnownDirection("ascites", True, "ascites means decompensated liver disease"),
+            KnownDirection("hepato", True, "hepatomegaly means a worse prognosis"),
+            KnownDirection("spiders", True, "spider angiomas mean a worse prognosis"),
+            KnownDirection("stage", True, "a higher histologic stage (cirrhosis) means a "
+                                          "worse prognosis")),
         input_phrases={"sex": ("male sex", "female sex")},          # the model codes 1 = male
         derived_inputs=(
             Column("years_since_first_visit", "float", "years",

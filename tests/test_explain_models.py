@@ -39,7 +39,7 @@ def test_shipped_tabular_models_are_additive(models, name, target):
     e = explainer.explain(rows[0])
     assert e.output == pytest.approx(g.outputs[0], abs=1e-6)
     text = describe_in_words(e)
-    assert text.startswith(f"The predicted {registry.spec(name).target(target).output_name}")
+    assert text.startswith(f"The predicted {registry.spec(name).target(target).output_name} is ")
 
 
 def test_deepsurv_heads_match_the_predictor(models):
@@ -66,9 +66,11 @@ def test_shipped_image_and_sequence_explanations(models, name, request):
     e = explainer.explain(x[0])
     if name == "pneumonia_cnn":
         assert e.attributions.shape == x.shape[1:3]
-    else:  # padded to the longer of the patient and the background
-        assert e.attributions.shape[1] == x.shape[2] and e.attributions.shape[0] >= x.shape[1]
-        assert np.all(e.attributions[~e.extras["visit_mask"]] == 0)
+    else:  # latest visit vs history per biomarker, on the served (recalibrated) output
+        assert e.attributions.shape == (2, x.shape[2]) and abs(e.residual) < 1e-9
+        assert e.extras["parts"] == ("history", "now")
+        survival = models.served_output(name)(x[:1])[0]
+        assert e.output == pytest.approx(survival)
     assert e.relative_residual < 0.5
     np.testing.assert_array_equal(e.attributions, explainer.explain(x[0]).attributions)
     assert "The predicted" in describe_in_words(e)

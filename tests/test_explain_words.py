@@ -1,6 +1,8 @@
 """describe_in_words: wording, units, signs, for each output kind (no TensorFlow needed)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -24,10 +26,10 @@ def test_log_risk_sentence_names_nodes_receptor_and_hormone_therapy():
     e = _tabular([-0.15, 0.02, 0.0, 0.05, 0.03, 0.41, 0.22, 0.01],
                  [1, 52, 1, 1, 2, 12, 3, 40], "log-risk", "log-risk")
     text = describe_in_words(e, top=3)
-    assert text.startswith("The predicted log-risk (0.59) is higher than average (0.00) "
-                           "mainly because of 12 positive lymph nodes (+0.41) and "
-                           "progesterone receptor 3 fmol/l (+0.22); hormone therapy lowers it "
-                           "(-0.15).")
+    assert text.startswith("The predicted log-risk is 0.59, compared with 0.00 for the average "
+                           "training patient. Hormone therapy lowers the estimate by 0.15; 12 "
+                           "positive lymph nodes raise the estimate by 0.41 and progesterone "
+                           "receptor 3 fmol/l by 0.22.")
     assert "log hazard ratio" in text and "not causes" in text
 
 
@@ -37,10 +39,10 @@ def test_survival_sentence_is_in_percentage_points_and_signs_follow_survival():
                  [1, 52, 1, 2, 3, 12, 3, 40], "survival probability",
                  "5-year recurrence-free survival", base=0.72)
     text = describe_in_words(e, top=3)
-    assert text.startswith("The predicted 5-year recurrence-free survival (59%) is lower than "
-                           "average (72%) mainly because of 12 positive lymph nodes (-9.0 pp) and "
-                           "progesterone receptor 3 fmol/l (-4.0 pp); hormone therapy raises it "
-                           "(+3.0 pp).")
+    assert text.startswith("The predicted 5-year recurrence-free survival is 59%, compared with "
+                           "72% for the average training patient. 12 positive lymph nodes "
+                           "lower the estimate by 9.0 pp and progesterone receptor 3 fmol/l by "
+                           "4.0 pp; hormone therapy raises the estimate by 3.0 pp.")
     assert "percentage points" in text
 
 
@@ -49,9 +51,9 @@ def test_probability_sentence_for_wisconsin_features():
     e = _tabular([0.30, -0.05, 0.20], [1800, 14.2, 0.21], "probability",
                  "probability of malignancy", base=0.37, names=names)
     text = describe_in_words(e, top=3)
-    assert "probability of malignancy (82%) is higher than average (37%)" in text
-    assert "worst area 1,800 px² (+30 pp)" in text
-    assert "mean texture 14.2 grey levels lowers it (-5.0 pp)" in text
+    assert "probability of malignancy is 82%, compared with 37% for the average" in text
+    assert "worst area 1,800 px² raises the estimate by 30 pp" in text
+    assert "Mean texture 14.2 grey levels lowers the estimate by 5.0 pp" in text
 
 
 def test_lower_than_average_and_top_limits_the_names():
@@ -59,8 +61,9 @@ def test_lower_than_average_and_top_limits_the_names():
     e = _tabular([-0.2, -0.1, 0.05, -0.01], [0.8, 4.1, 10.2, 60], "log-risk", "log-risk",
                  names=names)
     text = describe_in_words(e, top=2)
-    assert "is lower than average" in text and "serum bilirubin 0.8 mg/dl (-0.20)" in text
-    assert "aspartate" not in text and "prothrombin" not in text
+    assert "Serum bilirubin 0.8 mg/dl lowers the estimate by 0.20" in text
+    assert "aspartate" not in text                 # top 2, and the largest one the other way
+    assert "prothrombin time 10.2 s raises the estimate by 0.05" in text
     with pytest.raises(ValueError, match="top must be at least 1"):
         describe_in_words(e, top=0)
 
@@ -74,7 +77,12 @@ def test_describe_value_units_and_binaries():
     assert describe_value("unknown feature", 2.5) == "unknown feature 2.5"
 
 
-def test_sequence_sentence_quotes_first_and_last_visit_and_sums_over_visits():
+def test_shap_sequence_sentence_sums_over_visits_and_the_check_reports_it():
+    """SHAP over visits x biomarkers (not what the page shows any more): the sum over visits of
+    a bilirubin that rose is credited with a higher survival; the direction check reports it."""
+    from medcore.explain.directions import contradictions
+    from medcore.explain.words import explain_target, named_claims
+
     names = ("bili", "albumin")
     attributions = np.array([[0.05, 0.0], [0.02, 0.01], [-0.20, 0.01], [0.0, 0.0]])
     values = np.array([[0.3, 3.5], [0.9, 3.5], [5.4, 3.4], [0.0, 0.0]])
@@ -87,9 +95,15 @@ def test_sequence_sentence_quotes_first_and_last_visit_and_sums_over_visits():
                     extras={"visit_mask": np.array([True, True, True, False]),
                             "visit_years": np.array([0.0, 1.0, 2.5, 0.0])})
     text = describe_in_words(e, top=2)
-    assert "is lower than average (50%) mainly because of serum bilirubin from 0.3 to 5.4 " \
-           "mg/dl (-13 pp); serum albumin from 3.5 to 3.4 g/dl raises it (+2.0 pp)." in text
+    assert "Serum bilirubin from 0.3 to 5.4 mg/dl lowers the estimate by 13 pp" in text
     assert "Of the 3 visits, visit 3 of 3 (at 2.5 years) weighed most (-19 pp)" in text
+    rising = replace(e, attributions=np.array([[0.15, 0.0], [0.05, 0.01], [-0.06, 0.01],
+                                               [0.0, 0.0]]), model_name="pbc_rnn")
+    found = contradictions(registry.spec("pbc_rnn"), explain_target(rising),
+                           named_claims(rising))
+    assert [c.claim.text for c in found] == ["serum bilirubin from 0.3 to 5.4 mg/dl",
+                                             "serum albumin from 3.5 to 3.4 g/dl"]
+    assert "against what is known" in describe_in_words(rising)
 
 
 def test_clinical_titles_never_raw_column_names():
@@ -106,7 +120,7 @@ def test_pbc_age_is_age_at_first_visit_not_at_surgery():
     names = ("years_since_first_visit", "age", "bili")
     e = _tabular([0.3, 0.2, 0.1], [1.0, 61.0, 2.0], "log-risk", "log-risk", names=names)
     text = describe_in_words(e, top=3)
-    assert "age at first visit 61 years (+0.20)" in text and "surgery" not in text
+    assert "age at first visit 61 years by 0.20" in text and "surgery" not in text
     assert describe_value("age", 61.0) == "age at surgery 61 years"      # Rotterdam by default
 
 

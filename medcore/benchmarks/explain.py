@@ -8,11 +8,11 @@ Figures (all medians over warm calls on one input unless said otherwise):
 - ``NAME_TARGET_explain_ms`` and ``NAME_TARGET_max_abs_residual`` for every target of every
   shipped survival model (e.g. ``breast_cancer_deepsurv_survival_5y_explain_ms``).
 - ``kernel_explainer_ms`` and ``kernel_agreement``: ``shap.KernelExplainer`` (what a
-  model-agnostic dashboard runs on a Keras model) on the same tabular model, background and test
-  rows; ``kernel_agreement`` is the mean Spearman rank correlation of its attributions with ours
-  over all features, ``kernel_agreement_top10`` over KernelExplainer's 10 largest. DeepLIFT and
-  expected gradients are path methods, KernelExplainer estimates Shapley values: on a network
-  with interactions they need not rank small contributions alike.
+  model-agnostic dashboard runs) on the same model, background and test rows;
+  ``kernel_agreement`` is the mean Spearman rank correlation of its attributions with ours over
+  all features, ``kernel_agreement_top10`` over KernelExplainer's 10 largest. DeepLIFT (our
+  30-input model's explainer) is a path method, KernelExplainer estimates Shapley values: on a
+  network with interactions they need not rank small contributions alike.
 - ``deletion_*``: deletion curves (most-attributed pixels first vs random order, removed pixels
   replaced by the mean training image) on test images the CNN calls pneumonia; area under the
   curve of the pneumonia probability, lower = more faithful; mean curves included. Orders: SHAP,
@@ -80,7 +80,9 @@ def _kernel(explainer, rows: np.ndarray, ours_ms: float) -> dict[str, Any]:
     from medcore.explain.core import scalar_output
 
     def predict(x):
-        return scalar_output(explainer.model, np.asarray(x, dtype=np.float32))
+        x = np.asarray(x, dtype=np.float32)
+        served = getattr(explainer, "predict", None)
+        return served(x) if served is not None else scalar_output(explainer.model, x)
 
     with warnings.catch_warnings(action="ignore"):
         kernel = shap.KernelExplainer(predict, explainer.background_)

@@ -150,6 +150,21 @@ def as_batch(x: np.ndarray, item_ndim: int, what: str) -> np.ndarray:
     return x
 
 
+def as_rows(X: np.ndarray, feature_names: tuple[str, ...]) -> np.ndarray:
+    """``X`` as a float32 batch of rows of ``len(feature_names)`` features.
+
+    Raises
+    ------
+    ValueError
+        ``X`` is not one row or a batch of rows, or has another number of features.
+    """
+    X = as_batch(X, 1, "row of features")
+    if X.shape[1] != len(feature_names):
+        raise ValueError(f"Expected {len(feature_names)} features per row, got "
+                         f"{X.shape[1]}. Pass the columns in the model's feature order.")
+    return X
+
+
 def scalar_output(model: Any, x: np.ndarray) -> np.ndarray:
     """Model outputs for a batch as a 1-d float64 array, shape ``(n,)``."""
     out = np.asarray(model(x, training=False), dtype=np.float64)
@@ -219,7 +234,7 @@ class GlobalExplanation:
     outputs : ndarray, shape (n,)
     base_value : float
     feature_names : tuple of str
-    method, model_name, output_name : str
+    method, model_name, output_name, output_unit : str
     """
 
     attributions: np.ndarray
@@ -230,6 +245,7 @@ class GlobalExplanation:
     method: str
     model_name: str = ""
     output_name: str = "model output"
+    output_unit: str = ""
 
     @property
     def mean_abs(self) -> np.ndarray:

@@ -195,7 +195,8 @@ class SequenceExplainer(ShapExplainer):
             outputs=np.array([e.output for e in explanations]),
             base_value=float(np.mean([e.base_value for e in explanations])),
             feature_names=self.feature_names, method=explanations[0].method,
-            model_name=self.model_name, output_name=self.output_name)
+            model_name=self.model_name, output_name=self.output_name,
+            output_unit=self.output_unit)
 
 
 def _fixed_length(model: Any, visits: int) -> Any:

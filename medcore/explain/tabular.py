@@ -26,7 +26,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from medcore.explain.core import (_single, Explanation, GlobalExplanation, ShapExplainer, as_batch,
-                                  scalar_output)
+                                  as_rows, scalar_output)
+from medcore.explain.directions import reference_bands
 
 METHODS = ("deep", "gradient")
 
@@ -100,10 +101,7 @@ class TabularExplainer(ShapExplainer):
 
     def attributions(self, X: np.ndarray) -> np.ndarray:
         """SHAP values for a batch, shape ``(n, n_features)``, in output units."""
-        X = as_batch(X, 1, "row of features")
-        if X.shape[1] != len(self.feature_names):
-            raise ValueError(f"Expected {len(self.feature_names)} features per row, got "
-                             f"{X.shape[1]}. Pass the columns in the model's feature order.")
+        X = as_rows(X, self.feature_names)
         if self.method == "deep":
             return self._shap_values(X, check_additivity=False)
         return self._expected_gradients(X)
@@ -114,7 +112,10 @@ class TabularExplainer(ShapExplainer):
         attributions = self.attributions(x)[0]
         output = float(scalar_output(self.model, x)[0])
         return self._explanation(attributions, output, self.base_value_,
-                                 x[0].astype(np.float64), self.feature_names)
+                                 x[0].astype(np.float64), self.feature_names,
+                                 {"reference_band": reference_bands(self.background_),
+                                  "reference_name": (f"{len(self.background_)} patients the "
+                                                     "model learnt from")})
 
     def explain_global(self, X: np.ndarray) -> GlobalExplanation:
         """Attributions for many rows (a test-set sample): the data of the global plots."""
@@ -124,7 +125,8 @@ class TabularExplainer(ShapExplainer):
         return GlobalExplanation(
             attributions=attributions, values=X.astype(np.float64), outputs=outputs,
             base_value=self.base_value_, feature_names=self.feature_names,
-            method=self.method_label_, model_name=self.model_name, output_name=self.output_name)
+            method=self.method_label_, model_name=self.model_name, output_name=self.output_name,
+            output_unit=self.output_unit)
 
 
 def _register_deep_handlers() -> None:

@@ -1,8 +1,10 @@
 """Plain-language summaries of an :class:`~medcore.explain.core.Explanation`.
 
 ``describe_in_words(explanation, top=3)`` returns two or three sentences: what the model said
-compared with the average patient, the inputs that pushed it there (value, unit, signed
-contribution), the largest input pushing the other way, and what the numbers are. Names and units
+compared with a named reference (the average of the patients it learnt from), the inputs that
+moved it most ("serum bilirubin now 5.4 mg/dl (was 0.3 mg/dl at the first visit) lowers the
+estimate by 7.0 pp"), the largest one the other way, and what the numbers are; an item that goes
+against a known direction (:mod:`medcore.explain.directions`) says so in the sentence. Names and units
 come from :mod:`medcore.schemas` (each column's clinical ``title``, never the data set's column
 name: "progesterone receptor", not "pgr"); the direction words follow the output (a higher
 survival is better, a higher risk is worse; the sentences only say higher/lower, never good/bad).
@@ -22,7 +24,8 @@ import numpy as np
 
 from medcore import registry
 from medcore.errors import ModelFileError
-from medcore.explain.core import Explanation
+from medcore.explain.core import Explanation, GlobalExplanation
+from medcore.explain.directions import MIN_EFFECT, Claim, contradictions, side_of
 from medcore.explain.image import region_shares
 from medcore.schemas import SCHEMAS, Column, Schema
 
@@ -39,12 +42,23 @@ BINARY_PHRASES: dict[str, tuple[str, str]] = {
     "spiders": ("spider angiomas", "no spider angiomas"),
 }
 
+#: How a sentence marks an item that goes against what is known (see
+#: :func:`medcore.explain.directions.contradictions`).
+AGAINST_MEDICINE = "against what is known:"
+
+#: Inputs coded in a few levels, in words: name -> {level: phrase}.
+LEVEL_PHRASES: dict[str, dict[float, str]] = {
+    "edema": {0.0: "no oedema", 0.5: "oedema (untreated or resolved)",
+              1.0: "oedema despite diuretics"},
+}
+
 #: What the numbers are, per ``Explanation.output_unit``.
 UNIT_NOTES: dict[str, str] = {
-    "probability": "changes in the predicted probability in percentage points",
+    "probability": "changes in the predicted probability in percentage points (pp)",
     "log-risk": ("changes in log-risk (the log hazard ratio; +0.69 doubles the hazard, "
                  "-0.69 halves it)"),
-    "survival probability": "changes in the predicted survival probability in percentage points",
+    "survival probability": ("changes in the predicted survival probability in percentage "
+                             "points (pp)"),
     "log-odds": "changes in log-odds (+0.69 doubles the odds, -0.69 halves them)",
 }
 
@@ -114,10 +128,23 @@ def with_titles(explanation: T) -> T:
     Keep the original for :func:`describe_in_words` (it looks the columns up by name).
     """
     spec = model_spec(explanation.model_name)
-    schema = schema_for(explanation.feature_names, spec)
-    titles = tuple(feature_label(n, schema, spec) for n in explanation.feature_names)
+    names = [_split_part(n) for n in explanation.feature_names]
+    schema = schema_for([n for n, _ in names], spec)
+    titles = tuple(feature_label(n, schema, spec) + part for n, part in names)
     return replace(explanation, feature_names=titles) if len(set(titles)) == len(titles) \
         else explanation
+
+
+#: The suffixes of a visit-history global explanation's columns (see
+#: :meth:`medcore.explain.visits.VisitHistoryExplainer.explain_global`).
+PART_SUFFIXES = (" (latest visit)", " (earlier visits)")
+
+
+def _split_part(name: str) -> tuple[str, str]:
+    for suffix in PART_SUFFIXES:
+        if name.endswith(suffix):
+            return name[:-len(suffix)], suffix
+    return name, ""
 
 
 def describe_value(name: str, value: float, first: float | None = None,
@@ -133,6 +160,8 @@ def describe_value(name: str, value: float, first: float | None = None,
     phrases = {**BINARY_PHRASES, **(spec.input_phrases if spec is not None else {})}
     if name in phrases:
         return phrases[name][0 if float(value) >= 0.5 else 1]
+    if name in LEVEL_PHRASES and float(value) in LEVEL_PHRASES[name]:
+        return LEVEL_PHRASES[name][float(value)]
     column = _column(name, schema, spec)
     changed = first is not None and _number(first) != _number(value)
     if column is None:
@@ -191,6 +220,193 @@ def _join(parts: list[str]) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def higher_is_better(explanation: Explanation | GlobalExplanation) -> bool:
+    """Whether a higher output is the better outcome: the spec's explain target of that output
+    (:attr:`medcore.registry.ExplainTarget.higher_is_better`), else true only for a survival
+    probability."""
+    spec = model_spec(explanation.model_name)
+    for target in (spec.explain_targets if spec is not None else ()):
+        if target.output_name == explanation.output_name:
+            return target.higher_is_better
+    return getattr(explanation, "output_unit", "") == "survival probability"
+
+
+def explain_target(explanation: Explanation) -> registry.ExplainTarget:
+    """The explain target an explanation is of (from its spec; else one made from its labels)."""
+    spec = model_spec(explanation.model_name)
+    for target in (spec.explain_targets if spec is not None else ()):
+        if target.output_name == explanation.output_name:
+            return target
+    return registry.ExplainTarget("output", explanation.output_name, explanation.output_name,
+                                  explanation.output_unit, higher_is_better(explanation))
+
+
+def claims(explanation: Explanation) -> list[Claim]:
+    """Every item an explanation can name, as :class:`~medcore.explain.directions.Claim`: its
+    words, the side of its reference its value is on, and the change credited to it.
+
+    Tabular: one per input (reference: the mean of the reference patients). A visit history
+    explained by :class:`~medcore.explain.visits.VisitHistoryExplainer`: per biomarker its
+    latest value ("now") and its earlier values ("history"), each fixed characteristic, and the
+    visit schedule. Other visit-history explanations (SHAP over visits x biomarkers): one per
+    biomarker, summed over the visits, its value as first and last visit (the side: whether it
+    rose or fell).
+    """
+    e = explanation
+    if e.kind == "image":
+        raise ValueError("An image explanation has pixels, not named inputs.")
+    if e.kind == "sequence" and "parts" in e.extras:
+        return _history_claims(e)
+    contributions = np.asarray(e.by_feature, dtype=np.float64)
+    found = []
+    if e.kind == "tabular":
+        band = e.extras.get("reference_band")
+        for i, name in enumerate(e.feature_names):
+            side = side_of(e.values[i], None if band is None else band[:, i])
+            found.append(Claim(name, describe_feature(e, i), side, float(contributions[i])))
+        return found
+    mask = e.extras.get("visit_mask")
+    rows = np.flatnonzero(mask) if mask is not None else np.arange(len(e.values))
+    rows = rows if rows.size else np.array([len(e.values) - 1])
+    for i, name in enumerate(e.feature_names):
+        first = e.values[rows[0], i]
+        side = side_of(e.values[rows[-1], i], np.array([first, first]))
+        found.append(Claim(name, describe_feature(e, i), side, float(contributions[i]),
+                           part="all visits"))
+    return found
+
+
+def _history_claims(e: Explanation) -> list[Claim]:
+    spec = model_spec(e.model_name)
+    schema = schema_for(e.feature_names, spec)
+    mask = e.extras.get("visit_mask", np.ones(len(e.values), dtype=bool))
+    rows = np.asarray(e.values)[np.asarray(mask, dtype=bool)]
+    latest, earlier = rows[-1], rows[:-1]
+    statics = tuple(e.extras.get("static_features", ()))
+    times = tuple(e.extras.get("time_features", ()))
+    ref_latest = e.extras["reference_latest"]       # typical ranges, shape (2, F)
+    ref_earlier = e.extras["reference_earlier"]
+    found = []
+    for j, name in enumerate(e.feature_names):
+        now, history = float(e.attributions[1, j]), float(e.attributions[0, j])
+        if times and name == times[0]:
+            years = float(latest[j])
+            found.append(Claim(name, f"the follow-up so far ({len(rows)} visits over "
+                                     f"{years:.1f} years)", 0, now, part="timing"))
+            continue
+        if name in times:
+            continue
+        if name in statics:
+            found.append(Claim(name, describe_value(name, latest[j], schema=schema, spec=spec),
+                               side_of(latest[j], ref_latest[:, j]), now))
+            continue
+        was = (f" (was {_short(name, earlier[0, j], schema, spec)} at the first visit)"
+               if len(earlier) and np.isfinite(earlier[0, j]) and np.isfinite(latest[j])
+               and _number(earlier[0, j]) != _number(latest[j]) else "")
+        found.append(Claim(name, f"{_now(name, latest[j], schema, spec)}{was}",
+                           side_of(latest[j], ref_latest[:, j]), now, part="now"))
+        found.append(Claim(name, _history_words(name, earlier[:, j], schema, spec),
+                           side_of(float(np.nanmean(earlier[:, j])) if len(earlier)
+                                   and np.isfinite(earlier[:, j]).any() else np.nan,
+                                   ref_earlier[:, j]), history, part="history"))
+    return found
+
+
+def _short(name: str, value: float, schema: Schema | None,
+           spec: registry.ModelSpec | None) -> str:
+    """A value with its unit and without the input's title: ``"0.3 mg/dl"``, ``"absent"``."""
+    phrases = {**BINARY_PHRASES, **(spec.input_phrases if spec is not None else {})}
+    if name in phrases:
+        return "present" if float(value) >= 0.5 else "absent"
+    if name in LEVEL_PHRASES and float(value) in LEVEL_PHRASES[name]:
+        return LEVEL_PHRASES[name][float(value)]
+    column = _column(name, schema, spec)
+    unit = (f" {column.unit}" if column is not None and column.unit and column.unit != "ratio"
+            and " / " not in column.unit else "")
+    return f"{_number(value)}{unit}"
+
+
+def _now(name: str, value: float, schema: Schema | None,
+         spec: registry.ModelSpec | None) -> str:
+    """``"serum bilirubin now 5.4 mg/dl"``; ``"no ascites now"``."""
+    phrases = {**BINARY_PHRASES, **(spec.input_phrases if spec is not None else {})}
+    if not np.isfinite(value):
+        column = _column(name, schema, spec)
+        title = name if column is None else _lower_first(column.title or column.name)
+        return f"{title} never measured (the model uses the training median)"
+    if name in phrases:
+        return f"{phrases[name][0 if float(value) >= 0.5 else 1]} now"
+    if name in LEVEL_PHRASES and float(value) in LEVEL_PHRASES[name]:
+        return f"{LEVEL_PHRASES[name][float(value)]} now"
+    column = _column(name, schema, spec)
+    title = name if column is None else _lower_first(column.title or column.name)
+    return f"{title} now {_short(name, value, schema, spec)}"
+
+
+def _history_words(name: str, values: np.ndarray, schema: Schema | None,
+                   spec: registry.ModelSpec | None) -> str:
+    """The earlier visits of one biomarker: ``"the earlier serum bilirubin values (0.3 to
+    1.8 mg/dl)"``, ``"spider angiomas at 2 of 7 earlier visits"``."""
+    column = _column(name, schema, spec)
+    title = name if column is None else _lower_first(column.title or column.name)
+    if len(values) == 0:
+        return f"no earlier {title} value (one visit)"
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if len(values) == 0:
+        return f"no earlier {title} value"
+    phrases = {**BINARY_PHRASES, **(spec.input_phrases if spec is not None else {})}
+    if name in phrases:
+        present = int(np.sum(np.asarray(values) >= 0.5))
+        visits = "the earlier visit" if len(values) == 1 else f"the {len(values)} earlier visits"
+        if present == 0:
+            return f"{phrases[name][1]} at {visits}"
+        if present == len(values):
+            return f"{phrases[name][0]} at {visits}"
+        return f"{phrases[name][0]} at {present} of {len(values)} earlier visits"
+    low, high = float(np.min(values)), float(np.max(values))
+    if name in LEVEL_PHRASES and low == high and low in LEVEL_PHRASES[name]:
+        visits = "the earlier visit" if len(values) == 1 else f"the {len(values)} earlier visits"
+        return f"{LEVEL_PHRASES[name][low]} at {visits}"
+    if _number(low) == _number(high):
+        return f"the earlier {title} ({_short(name, low, schema, spec)})"
+    return (f"the earlier {title} values ({_number(low)} to "
+            f"{_short(name, high, schema, spec)})")
+
+
+def named_claims(explanation: Explanation, top: int = 3) -> list[Claim]:
+    """The claims a sentence names: the ``top`` largest changes, the largest one the other way
+    when none of those goes against the total change, and for a biomarker of a visit history
+    named by its latest value or its history, the other one too (a clinician reads them
+    together: "bilirubin now 5.4 (was 0.3) lowers...; its earlier values raise...")."""
+    if top < 1:
+        raise ValueError(f"top must be at least 1, got {top}.")
+    found = [c for c in claims(explanation) if c.effect != 0]
+    found.sort(key=lambda c: -abs(c.effect))
+    named = found[:top]
+    gap = explanation.output - explanation.base_value
+    if named and all(c.effect * gap >= 0 for c in named):
+        other = next((c for c in found[top:] if c.effect * gap < 0), None)
+        named += [other] if other is not None else []
+    parts = {"now": "history", "history": "now"}        # a biomarker's level and its history
+    for claim in list(named):
+        sibling = next((c for c in found if c.feature == claim.feature
+                        and c.part == parts.get(claim.part)), None)
+        if sibling is not None and sibling not in named and abs(sibling.effect) >= MIN_EFFECT:
+            named.append(sibling)
+    return sorted(named, key=lambda c: -abs(c.effect))
+
+
+def reference_phrase(explanation: Explanation) -> str:
+    """Who the explanation compares with, in words: ``"the 100 patients the model learnt
+    from"``."""
+    name = explanation.extras.get("reference_name")
+    if name:
+        return f"the average of {name}"
+    return ("the average training image" if explanation.kind == "image"
+            else "the average training patient")
+
+
 def describe_in_words(explanation: Explanation, top: int = 3) -> str:
     """Two or three sentences a clinician reads, for any explanation kind.
 
@@ -198,15 +414,16 @@ def describe_in_words(explanation: Explanation, top: int = 3) -> str:
     ----------
     explanation : Explanation
     top : int
-        How many inputs (features, biomarkers) to name at most.
+        How many inputs (features, biomarkers) to name at most (plus the largest one the other
+        way when none of them is).
 
     Returns
     -------
     str
-        E.g. "The predicted log-risk (0.93) is higher than average (0.05) mainly because of
-        12 positive lymph nodes (+0.41) and progesterone receptor 3 fmol/l (+0.22); hormone
-        therapy lowers it (-0.15). The numbers are changes in log-risk (...) relative to the
-        average training patient."
+        E.g. "The predicted probability of being alive 5 years after the last visit is 44%,
+        compared with 45% for the average of 100 patients the model learnt from. Serum albumin
+        now 2.8 g/dl (was 3.7 at the first visit) lowers the estimate by 6.1 pp, ...; the
+        earlier serum bilirubin values (0.3 to 1.8 mg/dl) raise it by 9.2 pp. ..."
 
     Raises
     ------
@@ -217,44 +434,54 @@ def describe_in_words(explanation: Explanation, top: int = 3) -> str:
         raise ValueError(f"top must be at least 1, got {top}.")
     e = explanation
     unit = e.output_unit
-    gap = e.output - e.base_value
-    direction = "higher" if gap > 0 else "lower" if gap < 0 else "the same as"
-    opening = (f"The predicted {e.output_name} ({format_output(e.output, unit)}) is "
-               f"{direction} {'than ' if gap else ''}average "
-               f"({format_output(e.base_value, unit)})")
+    opening = (f"The predicted {e.output_name} is {format_output(e.output, unit)}, compared "
+               f"with {format_output(e.base_value, unit)} for {reference_phrase(e)}.")
     if e.kind == "image":
-        return opening + ". " + _image_sentence(e)
-    contributions = np.asarray(e.by_feature, dtype=np.float64)
-    order = np.argsort(-np.abs(contributions))[:top]
-    sign = 1.0 if gap >= 0 else -1.0
-    supporting = [i for i in order if contributions[i] * sign > 0]
-    opposing = [i for i in order if contributions[i] * sign < 0]
-    if not supporting:
-        candidates = [i for i in np.argsort(-contributions * sign) if contributions[i] * sign > 0]
-        supporting = candidates[:1]
+        return opening + " " + _image_sentence(e)
+    named = named_claims(e, top)
+    spec = model_spec(e.model_name)
+    against = ({id(c.claim): c for c in contradictions(spec, explain_target(e), named)}
+               if spec is not None else {})
 
-    def item(i: int) -> str:
-        return f"{describe_feature(e, i)} ({format_contribution(contributions[i], unit)})"
+    def item(claim: Claim, text: str) -> str:
+        known = against.get(id(claim))
+        return text if known is None else (f"{text} ({AGAINST_MEDICINE} {known.known.reason}; "
+                                           "a quirk of the model, not medicine)")
 
+    lowering = [c for c in named if c.effect < 0]
+    raising = [c for c in named if c.effect > 0]
+    parts = []
+    for group, verb in ((lowering, "lower"), (raising, "raise")):
+        if not group:
+            continue
+        first, rest = group[0], group[1:]
+        verb += "" if _plural(first.text) else "s"
+        items = [item(first, f"{first.text} {verb} the estimate by "
+                             f"{_amount(first.effect, unit)}")]
+        items += [item(c, f"{c.text} by {_amount(c.effect, unit)}") for c in rest]
+        parts.append(_join(items))
     sentence = opening
-    if supporting and gap != 0:
-        sentence += " mainly because of " + _join([item(i) for i in supporting])
-    if opposing:
-        verb = "raise" if sign < 0 else "lower"
-        verb += "" if len(opposing) > 1 else "s"
-        if len(opposing) == 1:  # "hormone therapy lowers it (-0.15)"
-            i = opposing[0]
-            sentence += (f"; {describe_feature(e, i)} {verb} it "
-                         f"({format_contribution(contributions[i], unit)})")
-        else:
-            sentence += f"; {_join([item(i) for i in opposing])} {verb} it"
-    sentence += "."
-    if e.kind == "sequence":
+    if parts:
+        body = "; ".join(parts)
+        sentence += " " + body[:1].upper() + body[1:] + "."
+    if e.kind == "sequence" and "parts" not in e.extras:
         sentence += " " + _visit_sentence(e)
     note = UNIT_NOTES.get(unit, f"changes in the {e.output_name}")
-    sentence += (f" The numbers are {note}, relative to the average training patient; "
-                 "they describe the model, not causes.")
+    sentence += f" The numbers are {note}; they describe the model, not causes."
     return sentence
+
+
+def _plural(text: str) -> bool:
+    """Whether an item's words are plural ("the earlier ... values", "12 positive lymph
+    nodes")."""
+    words = text.split(" ", 1)
+    counted = words[0].replace(",", "").isdigit() and words[0] != "1" and len(words) > 1
+    return (text.startswith("the earlier") and " values (" in text) or counted
+
+
+def _amount(value: float, unit: str) -> str:
+    """The size of a change without its sign: ``"14 pp"``, ``"0.41"``."""
+    return format_contribution(abs(value), unit).lstrip("+")
 
 
 def _visit_sentence(e: Explanation) -> str:

@@ -1,5 +1,6 @@
 """AppTest of the Explanation page: every model's tab renders without an exception, says what to
-do when nothing was entered on the other pages, and explains the other pages' input."""
+do when nothing was entered on the other pages, and explains the other pages' input; only the
+open tab computes."""
 from __future__ import annotations
 
 import os
@@ -14,7 +15,7 @@ from tests.app.shown import shown
 from tests.app.tabs import open_tab
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "explanation.py")
-#: Slow: every tab loads a shipped TensorFlow model and builds its SHAP explainer.
+#: Slow: the tabs load the shipped models and build their explainers (TensorFlow for two).
 pytestmark = pytest.mark.slow
 MODELS = ("breast_cancer_fnn", "breast_cancer_deepsurv", "pneumonia_cnn", "pbc_rnn")
 
@@ -35,37 +36,30 @@ def data_folder(request, monkeypatch):
     return request.param
 
 
-def test_page_renders_every_tab_and_says_what_to_do_when_nothing_is_entered(data_folder):
-    at = AppTest.from_file(PAGE, default_timeout=240)
-    for name in MODELS:                       # only the open tab runs: open each in turn
-        open_tab(at, "Explanation", name).run()
-        assert not at.exception, at.exception
-        errors = [shown(e.value) for e in at.error]
-        assert not errors, errors
-        text = _text(at)
-        assert "How to read this" in text and "not causal" in text
-        assert len(at.tabs) == 4
-        if registry.is_available(name):
-            assert f"example_{name}" in [n.key for n in at.number_input]
-        else:
-            assert f"The `{name}` model is not built yet" in text
-        if name == "breast_cancer_fnn":
-            if registry.is_available(name):
-                assert "score a patient on the Diagnosis page" in text
-            else:
-                assert "Nothing to explain" in text or "not built yet" in text
-
-
 @pytest.mark.parametrize("name", MODELS)
-def test_each_available_model_gives_a_sentence_and_a_chart(name):
-    if not registry.is_available(name):
-        pytest.skip(f"{name} is not shipped yet (run python -m medcore train {name})")
-    at = open_tab(AppTest.from_file(PAGE, default_timeout=240), "Explanation", name).run()
+def test_each_tab_says_what_to_do_when_nothing_is_entered_and_explains_an_example(name,
+                                                                                   data_folder):
+    at = open_tab(AppTest.from_file(PAGE, default_timeout=240), "Explanation",
+                  name)
+    at.run()
     assert not at.exception, at.exception
+    errors = [shown(e.value) for e in at.error]
+    assert not errors, errors
+    assert len(at.tabs) == 4
     text = _text(at)
-    assert "The predicted" in text and "residual" in text
-    keys = {c.proto.id for c in at.get("plotly_chart")}
-    assert keys  # a waterfall, an overlay or a heatmap is drawn
+    if not registry.is_available(name):
+        assert f"The `{name}` model is not built yet" in text
+        return
+    assert f"example_{name}" in [n.key for n in at.number_input]
+    spec = registry.spec(name)
+    assert spec.input_where() in text                       # the other page's real tab name
+    assert "How to read this" in text and "not causal" in text
+    assert "The predicted" in text and "compared with" in text
+    assert at.get("plotly_chart")                    # a waterfall, an overlay or bars are drawn
+    assert [x.label for x in at.expander][0] == "Technical details"
+    assert "residual" not in text.split("How to read this")[0]     # method after, collapsed
+    first = text.index("The predicted")
+    assert first < text.index("How to read this")                   # sentence first
 
 
 def test_pbc_history_from_the_survival_page_is_explained_and_global_view_renders():
@@ -75,12 +69,15 @@ def test_pbc_history_from_the_survival_page_is_explained_and_global_view_renders
 
     visits = pbc_rnn.demo_visits()
     patient = visits[visits["id"] == visits["id"].iloc[0]]
-    at = open_tab(AppTest.from_file(PAGE, default_timeout=240), "Explanation", "pbc_rnn")
+    at = open_tab(AppTest.from_file(PAGE, default_timeout=240), "Explanation",
+                  "pbc_rnn")
     at.session_state[state.input_key(registry.spec("pbc_rnn"))] = patient
     at.run()
     assert not at.exception, at.exception
     assert "example_pbc_rnn" not in [n.key for n in at.number_input]
-    assert f"Of the {len(patient)} visits" in _text(at)
+    text = _text(at)
+    assert "compared with" in text and "100 patients the model learnt from" in text
+    assert " now " in text and "Checked against what is known" in text
     at.toggle(key="global_pbc_rnn").set_value(True).run()
     assert not at.exception, at.exception
     assert at.selectbox(key="dependence_pbc_rnn").value
@@ -96,14 +93,15 @@ def test_scan_and_wisconsin_patient_from_the_other_pages_are_explained(data_dir)
 
     images, _ = pneumonia_cnn.test_inputs()
     features, _ = breast_cancer_fnn.test_inputs()
-    at = AppTest.from_file(PAGE, default_timeout=240)
+    at = open_tab(AppTest.from_file(PAGE, default_timeout=240), "Explanation",
+                  "breast_cancer_fnn")
     at.session_state[state.SCAN] = scan_from_array(np.asarray(images[3, :, :, 0], np.uint8))
     at.session_state[state.input_key(registry.spec("breast_cancer_fnn"))] = features.iloc[[2]].reset_index(drop=True)
-    open_tab(at, "Explanation", "breast_cancer_fnn").run()
+    at.run()
     assert not at.exception, at.exception
     assert "example_breast_cancer_fnn" not in [n.key for n in at.number_input]
     assert "probability of malignancy" in _text(at)
-    open_tab(at, "Explanation", "pneumonia_cnn").run()       # only the open tab runs
+    open_tab(at, "Explanation", "pneumonia_cnn").run()
     assert not at.exception, at.exception
     assert "example_pneumonia_cnn" not in [n.key for n in at.number_input]
     assert "probability of pneumonia" in _text(at)
@@ -128,10 +126,12 @@ def test_survival_patient_from_the_survival_page_is_explained_on_both_targets():
     at.run()
     assert not at.exception, at.exception
     assert "example_breast_cancer_deepsurv" not in [n.key for n in at.number_input]
-    assert "11 positive lymph nodes" in _text(at)
-    at.radio(key="target_breast_cancer_deepsurv").set_value("survival_5y").run()
+    text = _text(at)
+    assert "11 positive lymph nodes" in text and "5-year recurrence-free survival" in text
+    assert "log-risk" not in text.split("Technical details")[0]     # log-risk only in details
+    at.toggle(key="technical_breast_cancer_deepsurv_log_risk").set_value(True).run()
     assert not at.exception, at.exception
-    assert "5-year recurrence-free survival" in _text(at)
+    assert "The predicted log-risk of recurrence or death" in _text(at)
 
 
 def test_a_scan_the_model_cannot_judge_is_not_explained():
@@ -141,7 +141,8 @@ def test_a_scan_the_model_cannot_judge_is_not_explained():
 
     from medcore.imaging import load_scan
 
-    at = open_tab(AppTest.from_file(PAGE, default_timeout=240), "Explanation", "pneumonia_cnn")
+    at = open_tab(AppTest.from_file(PAGE, default_timeout=240), "Explanation",
+                  "pneumonia_cnn")
     at.session_state[state.SCAN] = load_scan(get_testdata_file("CT_small.dcm"))
     at.session_state[state.SCAN_NAME] = "ct.dcm"
     at.run()
