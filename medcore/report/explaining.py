@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from medcore import registry
+from medcore.plots import palette
 from medcore.explain.core import input_key
 from medcore.report.document import Figure, Section
 
@@ -74,20 +75,22 @@ def explanation_section(name: str, x: np.ndarray) -> Section:
     from medcore.plots.explanation import image_overlay, waterfall
 
     explanation = explain(name, x)
-    method = (f"Method: {explanation.method}. Base value (average training patient) "
-              f"{explanation.base_value:.4f}, output {explanation.output:.4f}, additivity "
-              f"residual {explanation.residual:+.2e}. SHAP describes the model, not the "
-              "patient's biology: it is not causal.")
+    technical = (f"Technical details: {explanation.method}; reference (base value) "
+                 f"{explanation.base_value:.4f}, output {explanation.output:.4f}, additivity "
+                 f"residual {explanation.residual:+.2e}. The attributions describe the model, "
+                 "not the patient's biology: they are not causal.")
+    colours = (f"orange: {palette.WORSE_LABEL}; blue: {palette.BETTER_LABEL}")
     if explanation.kind == "image":
-        figure = Figure("SHAP values over the model's 28 x 28 input",
+        figure = Figure("What moved the probability of pneumonia, over the model's 28 x 28 input",
                         image_overlay(explanation, layer="shap", opacity=0.5),
-                        "Red (positive): raised the probability of pneumonia; blue (negative): "
-                        "lowered it.", width=560, height=480)
+                        f"SHAP values in percentage points ({colours}: raised or lowered the "
+                        f"probability of pneumonia). {technical}", width=560, height=480)
     else:
         chart = waterfall(explanation)
-        figure = Figure("What moved this prediction (SHAP waterfall)", chart,
-                        "Each bar: how much one input moved the output away from the average "
-                        "training patient's.", height=int(chart.layout.height or 480))
+        figure = Figure("What moved this estimate (percentage points)", chart,
+                        "Each bar: how much one input moved the estimate away from the "
+                        f"reference named in the sentence above ({colours}). {technical}",
+                        height=int(chart.layout.height or 480))
     return Section("Why the model said so",
-                   paragraphs=(describe_in_words(explanation, top=3), method),
+                   paragraphs=(describe_in_words(explanation, top=3),),
                    figures=(figure,))
