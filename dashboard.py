@@ -17,12 +17,10 @@ auth.require_sign_in()
 
 
 def home() -> None:
-    from ui import warmup
     from ui.home import render
 
     auth.require_sign_in()
     render()
-    warmup.start()       # after the page is drawn: the prediction pages' imports, in background
 
 
 navigation = st.navigation([
