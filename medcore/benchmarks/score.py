@@ -115,11 +115,18 @@ def dicom_folder(folder: Path, n: int, data: Any = None) -> str:
 
 def _score(name: str, source: Path, output: Path, engine: str) -> dict[str, float]:
     """One ``python -m medcore score`` child: its wall time and peak resident memory."""
+    # The child's own peak: VmHWM of its memory map (/proc). ru_maxrss would not do: Linux keeps
+    # it across exec, so a child started from a large process (a test run that has loaded
+    # TensorFlow) reported the parent's size (2,075 MB for 300 records in CI).
     script = ("import resource, runpy, sys; sys.argv = ['medcore'] + sys.argv[1:]\n"
               "try:\n    runpy.run_module('medcore', run_name='__main__')\n"
               "finally:\n"
-              "    print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-              " file=sys.stderr)\n")
+              "    try:\n"
+              "        peak = next(int(l.split()[1]) for l in open('/proc/self/status')"
+              " if l.startswith('VmHWM:'))\n"
+              "    except (OSError, StopIteration):\n"
+              "        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+              "    print('PEAK_RSS_KB', peak, file=sys.stderr)\n")
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", script, "score", name, "--input", str(source),
                            "--output", str(output), "--engine", engine, "--no-progress",
