@@ -38,9 +38,10 @@ def followup_note(card: ModelCard) -> str:
                 "cross-validated 10-year calibration within Rotterdam has not been done yet.")
     return (f"The 10-year figure rests on the Rotterdam cohort alone: {reach}. Within Rotterdam, "
             f"cross-validated ({internal['folds']} folds, {internal['n']} women), predicted and "
-            f"observed 10-year survival differed by {internal['mean_abs_diff_10y']:.0%} on "
-            f"average across tenths of the predictions (at most "
-            f"{internal['max_abs_diff_10y']:.0%}); see the model card.")
+            f"observed 10-year survival differed by "
+            f"{100 * internal['mean_abs_diff_10y']:.0f} percentage points on average across "
+            f"tenths of the predictions (at most {100 * internal['max_abs_diff_10y']:.0f}); see "
+            "the model card.")
 
 
 def curve_caption(prediction: model.Prediction, card: ModelCard) -> str:

@@ -190,5 +190,5 @@ def test_the_10_year_note_quotes_the_cross_validated_calibration_when_the_card_h
         "folds": 5, "n": 1546, "mean_abs_diff_10y": 0.031, "max_abs_diff_10y": 0.072}})
     note = _followup_note(with_it)
     assert "cross-validated (5 folds, 1546 women)" in note
-    assert "differed by 3% on average" in note and "at most 7%" in note
+    assert "differed by 3 percentage points on average" in note and "(at most 7)" in note
     assert "has not been done" not in note
