@@ -215,6 +215,15 @@ def _signature(content: bytes) -> dict[str, Any]:
             "outputs": {n: shape(d) for n, d in sorted(runner.get_output_details().items())}}
 
 
+def _write_whole(path: Path, content: bytes) -> Path:
+    """Write ``content`` under a temporary name beside ``path``, then rename it: a failed write
+    leaves no partial file and the previous one, if any, in place."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(content)
+    os.replace(partial, path)
+    return path
+
+
 def write_tflite(graph: Any, path: Path, *, name: str, keras_sha256: str | None,
                  max_steps: int | None = None) -> dict[str, Any]:
     """Convert ``graph`` and write it to ``path``; return the card's ``serving`` section.
@@ -258,10 +267,7 @@ def write_tflite(graph: Any, path: Path, *, name: str, keras_sha256: str | None,
     except ModelFileError as exc:
         raise ModelFileError(f"{exc} {name}.keras and its card are unchanged; once fixed, run "
                              f"`python -m medcore export {name}`.") from exc
-    path = Path(path)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(content)
-    os.replace(partial, path)
+    path = _write_whole(Path(path), content)
     details = {"converter": f"tensorflow {tf.__version__}", "op_set": "TFLITE_BUILTINS",
                "source_sha256": keras_sha256, **_signature(content), **details}
     return {"file": path.name, "sha256": hashlib.sha256(content).hexdigest(),
@@ -379,10 +385,7 @@ def write_gradient_map(model: Any, reference: Any, path: Path, *,
     return the record kept in the card's ``serving.details["gradient_map"]``:
     ``{"file", "sha256", "source_sha256", "output"}``."""
     content = convert_gradient_map(model, reference)
-    path = Path(path)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(content)
-    os.replace(partial, path)
+    path = _write_whole(Path(path), content)
     return {"file": path.name, "sha256": hashlib.sha256(content).hexdigest(),
             "source_sha256": keras_sha256,
             "output": "gradient x difference from the mean training image, of the first output"}

@@ -202,29 +202,14 @@ def open_tflite(folder: Path, serving: Serving | None, *, name: str,
     ModelFileError
         No serving section, the file is missing, damaged or stale.
     """
-    fix = f"restore it from git or run `python -m medcore export {name}`"
     if serving is None or not serving.sha256 or not serving.file:
         raise ModelFileError(
             f"The model card {name}.json has no 'serving' section with a file and its sha256; "
             f"expected the record that `python -m medcore export {name}` writes. Run that "
             "command (or restore the card from git).")
-    path = Path(folder) / serving.file
-    if not path.is_file():
-        raise ModelFileError(
-            f"The serving model {path.name} was not found in {path.parent}. Expected the file "
-            f"that `python -m medcore export {name}` writes: {fix}.")
-    content = path.read_bytes()
-    actual = hashlib.sha256(content).hexdigest()
-    if actual != serving.sha256:
-        raise ModelFileError(
-            f"The serving model {path.name} has sha256 {actual[:12]}..., but its card expects "
-            f"{serving.sha256[:12]}.... The file was changed or only partly copied: {fix}.")
-    source = serving.details.get("source_sha256")
-    if source is not None and source != keras_sha256:
-        raise ModelFileError(
-            f"The serving model {path.name} was exported from a {name}.keras with sha256 "
-            f"{str(source)[:12]}..., but the card now describes {str(keras_sha256)[:12]}.... It "
-            f"would answer for the old model: run `python -m medcore export {name}`.")
+    content = _checked_file(Path(folder) / serving.file, serving.sha256,
+                            serving.details.get("source_sha256"), what="serving model",
+                            name=name, keras_sha256=keras_sha256)
     return LiteRTServing(content, name=name, card=card, num_threads=num_threads,
                          max_steps=serving.details.get("max_visits"))
 
@@ -272,21 +257,43 @@ def open_gradient_map(folder: Path, serving: Serving | None, *, name: str,
     ModelFileError
         No map recorded, or the file is missing, damaged or stale.
     """
-    fix = f"restore it from git or run `python -m medcore export {name}`"
     record = (serving.details.get("gradient_map") if serving is not None else None) or {}
     if not record.get("file") or not record.get("sha256"):
         raise ModelFileError(
             f"The model card {name}.json records no gradient map (serving.details.gradient_map);"
             f" expected the record that `python -m medcore export {name}` writes for an image "
             "model. Run that command (or restore the card from git).")
-    path = Path(folder) / record["file"]
-    if not path.is_file():
-        raise ModelFileError(f"The map model {path.name} was not found in {path.parent}: {fix}.")
-    content = path.read_bytes()
-    if hashlib.sha256(content).hexdigest() != record["sha256"]:
-        raise ModelFileError(f"The map model {path.name} differs from the one its card records "
-                             f"(sha256): {fix}.")
-    if record.get("source_sha256") not in (None, keras_sha256):
-        raise ModelFileError(f"The map model {path.name} was exported from another {name}.keras "
-                             f"than the card describes: run `python -m medcore export {name}`.")
+    content = _checked_file(Path(folder) / record["file"], record["sha256"],
+                            record.get("source_sha256"), what="map model", name=name,
+                            keras_sha256=keras_sha256)
     return GradientMap(content, name=name)
+
+
+def _checked_file(path: Path, sha256: str, source_sha256: str | None, *, what: str, name: str,
+                  keras_sha256: str | None) -> bytes:
+    """The bytes of an exported file after the card's checks: present, the sha256 the card
+    records, and exported from the ``.keras`` the card describes (``source_sha256``).
+
+    Raises
+    ------
+    ModelFileError
+        Missing, damaged (other sha256) or stale (exported from another ``.keras``).
+    """
+    fix = f"restore it from git or run `python -m medcore export {name}`"
+    if not path.is_file():
+        raise ModelFileError(
+            f"The {what} {path.name} was not found in {path.parent}. Expected the file "
+            f"that `python -m medcore export {name}` writes: {fix}.")
+    content = path.read_bytes()
+    actual = hashlib.sha256(content).hexdigest()
+    if actual != sha256:
+        raise ModelFileError(
+            f"The {what} {path.name} has sha256 {actual[:12]}..., but its card expects "
+            f"{sha256[:12]}.... The file was changed or only partly copied: {fix}.")
+    if source_sha256 is not None and source_sha256 != keras_sha256:
+        raise ModelFileError(
+            f"The {what} {path.name} was exported from a {name}.keras with sha256 "
+            f"{str(source_sha256)[:12]}..., but the card now describes "
+            f"{str(keras_sha256)[:12]}.... It would answer for the old model: run "
+            f"`python -m medcore export {name}`.")
+    return content

@@ -209,3 +209,19 @@ def test_the_benchmark_times_litert_in_a_process_without_tensorflow():
     assert figures["serving_process_imported_tensorflow"] is False
     assert figures["serving_pbc_rnn_history_visits"] >= 4
     assert all(figures[f"serving_{name}_litert_ms"] > 0 for name in NAMES)
+
+
+def test_the_gradient_map_file_gets_the_same_checks(copied):
+    from medcore.registry import load_gradient_map
+
+    shutil.copy(tflite_path("pneumonia_cnn").with_suffix(".map.tflite"), copied)
+    path = copied / "pneumonia_cnn.map.tflite"
+    content = bytearray(path.read_bytes())
+    content[-100] ^= 0xFF
+    path.write_bytes(bytes(content))
+    with pytest.raises(ModelFileError, match=r"map model pneumonia_cnn.map.tflite has sha256 "
+                                             r"\w+\.\.\., but its card expects"):
+        load_gradient_map("pneumonia_cnn", copied)
+    path.unlink()
+    with pytest.raises(ModelFileError, match=r"map model pneumonia_cnn.map.tflite was not found"):
+        load_gradient_map("pneumonia_cnn", copied)
