@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from medcore.explain.core import Explanation, GlobalExplanation, as_batch
+from medcore.explain.core import Explanation, GlobalExplanation, as_batch, residual_of
 from medcore.explain.directions import reference_bands
 from medcore.explain.sequence import visit_mask
 
@@ -179,13 +179,13 @@ class VisitHistoryExplainer:
             attributions[1, j] = values[start + 2 * k]
             attributions[0, j] = values[start + 2 * k + 1]
         present = visit_mask(x, self.mask_value)
-        time_index = self.feature_names.index(self.time_features[0])
-        residual = output - self.reference_value_ - float(attributions.sum())
+        time_index = p.time_columns[0]
         return Explanation(
             attributions=attributions, base_value=self.reference_value_, output=output,
             feature_names=self.feature_names, values=x.astype(np.float64),
             method=self.method_label_, kind="sequence", model_name=self.model_name,
-            output_name=self.output_name, output_unit=self.output_unit, residual=residual,
+            output_name=self.output_name, output_unit=self.output_unit,
+            residual=residual_of(output, self.reference_value_, attributions),
             extras={"parts": PARTS, "visit_mask": present,
                     "visit_years": x[:, time_index].astype(float),
                     "reference_latest": self.reference_latest_,
@@ -267,7 +267,7 @@ class VisitHistoryExplainer:
         p = self.players_
         schedule = patient if own_schedule else other
         visits = len(schedule)
-        fraction = _fractions(schedule, self.feature_names.index(self.time_features[0]))
+        fraction = _fractions(schedule, p.time_columns[0])
         mine = self._on_schedule(patient, schedule, fraction, length)
         theirs = self._on_schedule(other, schedule, fraction, length)
         take = np.zeros((len(chosen), length, patient.shape[1]), dtype=bool)
@@ -291,8 +291,8 @@ class VisitHistoryExplainer:
         out[visits - 1] = source[-1]
         if visits > 1:
             earlier = _earlier(source)
-            own = (_fractions(source, self.feature_names.index(self.time_features[0]))
-                   [:len(earlier)] if len(source) > 1 else np.zeros(1))
+            own = (_fractions(source, self.players_.time_columns[0])[:len(earlier)]
+                   if len(source) > 1 else np.zeros(1))
             index = np.clip(np.searchsorted(own, fraction[:-1], side="right") - 1, 0,
                             len(earlier) - 1)
             out[:visits - 1] = earlier[index]
