@@ -135,6 +135,11 @@ def _operating_point(card: ModelCard) -> None:
                            help=f"Default: the test set's ({prevalence:.1%}). Predictive values "
                                 "depend on how common pneumonia is among the children tested.")
         st.markdown(words.prevalence_sentences(*point, chosen / 100))
+
+
+def _calibration(card: ModelCard) -> None:
+    """The test-set calibration in words and as a reliability curve (outside the prevalence
+    fragment: the slider does not change it)."""
     calibration = words.calibration_sentence(card)
     if calibration:
         st.caption(calibration)
@@ -215,6 +220,7 @@ def render(spec: ModelSpec) -> None:
     if assessment.assessable:
         _result(prediction, card, assessment)
         _operating_point(card)
+        _calibration(card)
     else:
         _not_assessable(assessment, prediction)
     _population(card)
