@@ -10,7 +10,8 @@ scale, the operating threshold and what it means on the test set, predictive val
 prevalence the clinician sets, the test-set calibration, who the model learnt from, and the
 images: the film, the 28 x 28 input, and on the film (over the square the model read) the
 map of what moved the score (gradient x difference, the map whose deletion curve falls
-fastest), with an opacity control; three panels of one height. The research-use disclaimer is
+fastest), with an opacity control; three pictures of one height (PNGs drawn by
+:func:`medcore.plots.images.scan_image`: no plotly chart on this tab). The research-use disclaimer is
 the page's own (``app_pages/diagnosis.py``). The probability and the map both come from LiteRT
 (``NAME.tflite`` and ``NAME.map.tflite``): the page never imports TensorFlow.
 """
@@ -28,7 +29,7 @@ from medcore.imaging import ModelWindow, model_square, model_window, scan_label,
 from medcore.models import pneumonia_cnn
 from medcore.models import pneumonia_cnn_words as words
 from medcore.models.pneumonia_cnn_scope import Assessment, assess
-from medcore.plots.images import scan_figure
+from medcore.plots.images import scan_image
 from medcore.registry import ModelSpec
 from medcore.safe_text import escape_markdown
 from ui import audit_trail, common, report_button, scan_view, state
@@ -145,9 +146,13 @@ def _calibration(card: ModelCard) -> None:
         st.caption(calibration)
     bins = ((card.evaluation or {}).get("test") or {}).get("reliability")
     if bins:
+        box = common.lazy_expander("Calibration on the test images (reliability curve)",
+                                   key="image_dx_reliability_open")
+        if box is None:
+            return
         from medcore.plots.classification import reliability_figure
 
-        with st.expander("Calibration on the test images (reliability curve)", expanded=False):
+        with box:
             st.plotly_chart(reliability_figure([b["predicted"] for b in bins],
                                                [b["positives"] for b in bins],
                                                [b["n"] for b in bins], card.threshold.value),
@@ -162,6 +167,14 @@ def _calibration(card: ModelCard) -> None:
 PANEL_HEIGHT = 340
 
 
+def _picture(image: np.ndarray) -> None:
+    """One panel: a picture (PNG, lossless) ``PANEL_HEIGHT`` pixels high. Pictures, not plotly
+    charts: the page then needs no chart library in the browser (megabytes to load, and a
+    redraw per change), and the clinician can still open each one full-screen."""
+    rows, columns = image.shape[:2]
+    st.image(image, output_format="PNG", width=max(1, round(PANEL_HEIGHT * columns / rows)))
+
+
 def _show_images(scan: Any, frame: int, x: np.ndarray, attribution: np.ndarray | None,
                  window: ModelWindow) -> None:
     model_view = x[0, :, :, 0].astype(np.uint8)
@@ -173,13 +186,13 @@ def _show_images(scan: Any, frame: int, x: np.ndarray, attribution: np.ndarray |
     left, middle, right = st.columns(3)
     with left:
         st.markdown("**As uploaded** (the scan's own window)")
-        st.plotly_chart(scan_figure(film, height=PANEL_HEIGHT), key="image_dx_original")
+        _picture(scan_image(film))
         rows, columns = scan.pixels.shape[1:3]
         st.caption(f"{escape_markdown(scan.modality)}, {rows} x {columns} pixels"
                    + (f", frame {frame + 1} of {scan.n_frames}" if scan.n_frames > 1 else ""))
     with middle:
         st.markdown("**What the model sees** (28 x 28)")
-        st.plotly_chart(scan_figure(model_view, height=PANEL_HEIGHT), key="image_dx_model_input")
+        _picture(scan_image(model_view))
         st.caption(f"Model-input window: {window.description} Steps: grey-scale, this window "
                    "onto 0..255, centre square, resize to 28 x 28 "
                    "(medcore.imaging.to_model_input).")
@@ -187,10 +200,8 @@ def _show_images(scan: Any, frame: int, x: np.ndarray, attribution: np.ndarray |
         return
     with right:
         st.markdown("**What moved the score**, on the film")
-        st.plotly_chart(scan_figure(film, overlay=attribution, overlay_opacity=opacity,
-                                    overlay_box=model_square(scan), overlay_signed=True,
-                                    show_scale=False, height=PANEL_HEIGHT),
-                        key="image_dx_attribution")
+        _picture(scan_image(film, overlay=attribution, overlay_opacity=opacity,
+                            overlay_box=model_square(scan)))
         st.caption(words.map_caption())
 
 

@@ -78,7 +78,12 @@ def test_a_sample_radiograph_gets_a_probability_with_its_range_on_one_scale(no_d
             f"{round(100 * ppv)} have it") in _text(at)
     assert "expected calibration error" in _text(at)
     reliability = [e for e in at.expander if e.label.startswith("Calibration on the test images")]
-    assert reliability and "overstated pneumonia" in reliability[0].caption[0].value
+    assert reliability and not reliability[0].caption       # collapsed: not built until opened
+    at.session_state["image_dx_reliability_open"] = True    # the clinician opens it
+    at.run()
+    reliability = [e for e in at.expander if e.label.startswith("Calibration on the test images")]
+    assert "overstated pneumonia" in reliability[0].caption[0].value
+    assert [c for c in reliability[0].get("plotly_chart")]
     # The map named, drawn on the film with an opacity control.
     assert "Map: gradient x difference from the average training radiograph" in _text(at)
     assert at.slider(key="image_dx_opacity").value == 0.6
@@ -190,6 +195,8 @@ at.selectbox(key="image_dx_source").select(%r).run()
 print(json.dumps({"tensorflow_when_shown": seen, "exception": bool(at.exception),
                   "tensorflow_at_the_end": "tensorflow" in sys.modules,
                   "sklearn_at_the_end": "sklearn" in sys.modules,
+                  "pandas_at_the_end": "pandas" in sys.modules,
+                  "pydicom_at_the_end": "pydicom" in sys.modules,
                   "probability": [m.value for m in at.metric if m.label == "P(pneumonia)"],
                   "map": "Map: gradient x difference" in " ".join(c.value for c in at.caption)}))
 """
@@ -212,6 +219,9 @@ def test_the_diagnosis_page_never_imports_tensorflow():
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["tensorflow_when_shown"] == [False], report
     assert not report["tensorflow_at_the_end"] and report["map"], report
-    # nor scikit-learn (seconds of imports), which only the breast tab's curves need
+    # nor scikit-learn (seconds of imports), which only the breast tab's curves need, nor
+    # pandas (0.6 s) or pydicom (0.4 s, the list of samples once asked it): a radiograph
+    # sample needs neither, and the first diagnosis of a fresh server waited for both
     assert not report["sklearn_at_the_end"], report
+    assert not report["pandas_at_the_end"] and not report["pydicom_at_the_end"], report
     assert not report["exception"] and report["probability"][0].endswith("%")
