@@ -20,6 +20,15 @@ def disclaimer() -> None:
     st.caption(f":warning: {RESEARCH_USE_DISCLAIMER}")
 
 
+def lazy_expander(label: str, *, key: str, **kwargs: Any) -> Any:
+    """A collapsed expander whose content runs only when it is open: returns its container, or
+    None while it is closed. Opening or closing it reruns the page (``on_change="rerun"``), so
+    closed content costs neither the server (figures built) nor the browser (charts drawn) on
+    every run; tests open it with ``at.session_state[key] = True``."""
+    box = st.expander(label, key=key, on_change="rerun", **kwargs)
+    return box if box.open else None
+
+
 def show_error(error: MedcoreError) -> None:
     """Show a medcore error as a message (never a traceback), as plain text.
 
@@ -111,7 +120,11 @@ def model_card_expander(name: str) -> None:
     except MedcoreError as exc:
         show_error(exc)
         return
-    with st.expander(f"Model card: {registry.spec(name).title.lower()}"):
+    box = lazy_expander(f"Model card: {registry.spec(name).title.lower()}",
+                        key=f"card_open_{name}")
+    if box is None:
+        return
+    with box:
         st.markdown(card.model_details.summary)
         st.markdown(f"**Intended use:** {card.intended_use.primary_uses}")
         st.markdown(f"**Must not be used for:** {card.intended_use.out_of_scope_uses}")

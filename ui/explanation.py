@@ -278,7 +278,10 @@ def _technical_details(spec: ModelSpec, target: str, explanation: Any, x: np.nda
                        learnt: list) -> None:
     """Method, reference, residual, the partial-dependence sweep and the views in other units
     (log-risk, log-odds), collapsed."""
-    with st.expander("Technical details"):
+    box = common.lazy_expander("Technical details", key=f"technical_open_{spec.name}")
+    if box is None:
+        return
+    with box:
         e = explanation
         st.markdown(f"**Method:** {e.method}. **Output explained:** {e.output_name} "
                     f"({_output_note(spec)}).")

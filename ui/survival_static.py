@@ -166,7 +166,11 @@ def _test_performance(card: ModelCard) -> None:
         return
     from medcore.plots.survival import calibration_figure
 
-    with st.expander(f"How well it did on the GBSG test cohort ({evaluation['n_test']} women)"):
+    box = common.lazy_expander(f"How well it did on the GBSG test cohort "
+                               f"({evaluation['n_test']} women)", key="rfs_test_open")
+    if box is None:
+        return
+    with box:
         rows = {"this model": evaluation["test"], **evaluation["baselines"]}
         first, last = (f"{year:g}" for year in model.BRIER_GRID[[0, -1]])
         horizon = f"{model.HORIZON_YEARS:g}"

@@ -129,6 +129,9 @@ def test_survival_patient_from_the_survival_page_is_explained_on_both_targets():
     text = _text(at)
     assert "11 positive lymph nodes" in text and "5-year recurrence-free survival" in text
     assert "log-risk" not in text.split("Technical details")[0]     # log-risk only in details
+    assert not [t for t in at.toggle if t.key.startswith("technical_")]   # details collapsed
+    at.session_state["technical_open_breast_cancer_deepsurv"] = True         # opened
+    at.run()
     at.toggle(key="technical_breast_cancer_deepsurv_log_risk").set_value(True).run()
     assert not at.exception, at.exception
     assert "The predicted log-risk of recurrence or death" in _text(at)
