@@ -30,6 +30,12 @@ DICOM_SAMPLES: dict[str, str] = {
     "emri_small.dcm": "Head MR, 10 frames (MR, 64 x 64, multi-frame)",
 }
 
+#: The distribution that installs each DICOM sample (pydicom's own test files, or pydicom-data).
+DICOM_SAMPLE_PACKAGES: dict[str, str] = {
+    "RG1_UNCR.dcm": "pydicom-data", "693_UNCR.dcm": "pydicom-data",
+    "MR2_UNCR.dcm": "pydicom-data", "CT_small.dcm": "pydicom", "emri_small.dcm": "pydicom-data",
+}
+
 PNEUMONIAMNIST_FILE = FILENAME
 _PNEUMONIA_NAME = re.compile(r"^PneumoniaMNIST test #(\d+)$")
 _LABELS = dict(enumerate(CLASS_NAMES))
@@ -46,6 +52,20 @@ def _dicom_path(name: str) -> Path | None:
     return Path(path) if path and Path(path).is_file() else None
 
 
+@lru_cache(maxsize=None)
+def _installed(distribution: str) -> bool:
+    """Whether ``distribution`` is installed, read from its metadata (importing pydicom to ask
+    it where its files are costs ~0.4 s, paid by the first Diagnosis page of a fresh server
+    just to fill the list of samples)."""
+    from importlib.metadata import PackageNotFoundError, distribution as installed
+
+    try:
+        installed(distribution)
+    except PackageNotFoundError:
+        return False
+    return True
+
+
 def _pneumonia_file(data: str | os.PathLike | None) -> Path | None:
     try:
         return resolve_data_file(PNEUMONIAMNIST_FILE, data, how_to_get=HOW_TO_GET)
@@ -60,9 +80,12 @@ def list_samples(data: str | os.PathLike | None = None) -> list[str]:
     ----------
     data : path, optional
         ``pneumoniamnist.npz`` or its folder (default ``$MEDCORE_DATA_DIR``).
+
+    A DICOM sample is listed when the package that installs it is (its file is looked up when
+    it is loaded: :func:`load_sample` says what to install if it is missing).
     """
     names = [f"PneumoniaMNIST test #{index}" for index in pneumoniamnist_indices()]
-    return names + [name for name in DICOM_SAMPLES if _dicom_path(name) is not None]
+    return names + [name for name in DICOM_SAMPLES if _installed(DICOM_SAMPLE_PACKAGES[name])]
 
 
 def pneumoniamnist_indices() -> tuple[int, ...]:

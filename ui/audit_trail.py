@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import sys
 import threading
 import time
 from typing import Any
@@ -82,11 +83,11 @@ def _fingerprint(parts: tuple[Any, ...]) -> str:
     # renders, and Streamlit no longer imports numpy/pandas itself, so a top-level import costs
     # the Home page its first second(s) on a fresh server.
     import numpy as np
-    import pandas as pd
 
-    digest = hashlib.sha256()
+    pd = sys.modules.get("pandas")      # a DataFrame exists only once pandas is imported: a
+    digest = hashlib.sha256()           # radiograph's diagnosis needs no pandas (0.6 s)
     for part in parts:
-        if isinstance(part, pd.DataFrame):
+        if pd is not None and isinstance(part, pd.DataFrame):
             digest.update(repr(list(part.columns)).encode())
             digest.update(pd.util.hash_pandas_object(part, index=True).to_numpy().tobytes())
         elif isinstance(part, np.ndarray):

@@ -9,7 +9,6 @@ import hashlib
 import weakref
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from medcore.imaging import WINDOW_PRESETS, Scan, percentile_window
@@ -102,6 +101,8 @@ def metadata_table(scan: Scan) -> None:
     """The de-identified metadata, and a note when identifiers were present and hidden."""
     rows = scan.metadata_rows()
     if rows:
+        import pandas as pd  # here: the Diagnosis page imports this module, and needs no pandas
+
         common.upload_table(pd.DataFrame(rows, columns=["Field", "Value"]), hide_index=True,
                             width="stretch")
     if scan.identifiers_hidden:

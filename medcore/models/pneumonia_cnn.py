@@ -17,10 +17,9 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from medcore import RESEARCH_USE_DISCLAIMER, metrics, registry
 from medcore.cards import CLASSIFIER_MEASURES, ModelCard
@@ -28,6 +27,9 @@ from medcore.datasets.pneumoniamnist import CLASS_NAMES, SOURCE, load_pneumoniam
 from medcore.datasets.pneumoniamnist_subset import background_indices, load_subset
 from medcore.errors import DataUnavailableError, DataValidationError
 from medcore.serving import ServingModel
+
+if TYPE_CHECKING:                # pandas only for score_records' callers: 0.6 s at import
+    import pandas as pd
 
 NAME = "pneumonia_cnn"
 INPUT_SHAPE: tuple[int, int, int] = (28, 28, 1)
