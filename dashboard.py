@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth
+from ui import auth, memory
 
 # An emoji icon: Streamlit draws it in the page (an inline SVG); a ":material/...:" favicon is
 # fetched from fonts.gstatic.com, a request that would leave the dashboard's host.
@@ -32,3 +32,4 @@ navigation = st.navigation([
 ])
 auth.user_panel(navigation.title)
 navigation.run()
+memory.return_freed_memory()    # after a run that loaded a model or built an explainer
