@@ -84,10 +84,15 @@ def _fingerprint(parts: tuple[Any, ...]) -> str:
     # the Home page its first second(s) on a fresh server.
     import numpy as np
 
-    pd = sys.modules.get("pandas")      # a DataFrame exists only once pandas is imported: a
-    digest = hashlib.sha256()           # radiograph's diagnosis needs no pandas (0.6 s)
+    # A DataFrame exists only once pandas is imported, and a radiograph's diagnosis needs no
+    # pandas (0.6 s): look it up, never import it. getattr, because another thread (a report
+    # being built) may be importing pandas right now: the module is then in sys.modules, but
+    # partly initialised, without DataFrame yet.
+    pd = sys.modules.get("pandas")
+    frame_type = getattr(pd, "DataFrame", None)
+    digest = hashlib.sha256()
     for part in parts:
-        if pd is not None and isinstance(part, pd.DataFrame):
+        if frame_type is not None and isinstance(part, frame_type):
             digest.update(repr(list(part.columns)).encode())
             digest.update(pd.util.hash_pandas_object(part, index=True).to_numpy().tobytes())
         elif isinstance(part, np.ndarray):
