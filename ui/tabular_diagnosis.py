@@ -131,15 +131,21 @@ def _many_patients(card: ModelCard, threshold: float) -> None:
     common.disclaimer()
 
 
-@st.fragment
-def _statistics(card: ModelCard, threshold: float, spec: ModelSpec) -> None:
-    """The threshold slider and everything it changes: this patient's call, the test-split
-    figures. A fragment: moving the slider reruns this section only, not the page."""
+def _statistics_heading(card: ModelCard, threshold: float) -> None:
+    """The test split in words, before the fragment (the slider does not change it)."""
     st.subheader("How well the model does: held-out test split")
-    y, p = _test_predictions(card.sha256)
+    y, _ = _test_predictions(card.sha256)
     st.caption(f"{len(y)} aspirates ({int(y.sum())} malignant) never seen in training or model "
                f"selection. The operating threshold {threshold:.2f} was chosen by cross-validation "
                "on the training split; move the slider to see the trade-off.")
+
+
+@st.fragment
+def _statistics(card: ModelCard, threshold: float, spec: ModelSpec) -> None:
+    """The threshold slider and everything it changes: this patient's call, the test-split
+    figures. A fragment: moving the slider reruns this section only, not the page; what the
+    slider does not change is drawn outside it (each element sent is a browser render)."""
+    y, p = _test_predictions(card.sha256)
     chosen = st.slider("Threshold: P(malignant) at or above it is called malignant",
                        min_value=0.01, max_value=0.99, value=float(round(threshold, 2)),
                        step=0.01, key=f"{KEY}_threshold")
@@ -212,5 +218,6 @@ def render(spec: ModelSpec) -> None:
     st.divider()
     _many_patients(card, threshold)
     st.divider()
+    _statistics_heading(card, threshold)
     _statistics(card, threshold, spec)
     _versus_baselines(card)                  # outside the fragment: the slider does not change it
