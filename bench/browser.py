@@ -289,10 +289,17 @@ class ScriptRuns:
 _RUNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+#: The timing script every tab of :func:`new_tab` carries: clicks, key presses, script runs ended
+#: and painted, elements shown, on the page's own clock (:func:`page_timings`).
+PAGE_TIMING_JS = Path(__file__).with_name("page_timing.js")
+
+
 def new_tab(browser: Any, timeout_ms: float = 60_000) -> Any:
     """A tab (Playwright page) in a fresh browser context at :data:`VIEWPORT`, whose script runs
-    are counted for :func:`act_and_wait`. Close it with ``page.context.close()``."""
+    are counted for :func:`act_and_wait` and timed in the page (:data:`PAGE_TIMING_JS`). Close
+    it with ``page.context.close()``."""
     context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(path=str(PAGE_TIMING_JS))
     context.set_default_timeout(timeout_ms)
     page = context.new_page()
     _RUNS[page] = ScriptRuns(page)
@@ -323,7 +330,65 @@ def act_and_wait(page: Any, action: Any, timeout_ms: float = 60_000) -> None:
         if time.perf_counter() > deadline:
             raise TimeoutError(f"No Streamlit script run finished within {timeout_ms / 1000:.0f} s "
                                "of the action.")
-        page.wait_for_timeout(20)  # lets Playwright deliver the websocket frames
+        # Lets Playwright deliver the websocket frames. Waits are timed in the page
+        # (timed_action): a shorter poll would not make them more exact, and ten clinicians'
+        # threads polling at 50 Hz cost the shared cores (bench.load).
+        page.wait_for_timeout(50)
+
+
+def page_timings(page: Any) -> list[dict[str, Any]]:
+    """The timing events the page recorded since the last call (and forgets them): dicts with
+    ``event`` ("input", "finished", "painted" or "shown") and ``t`` (milliseconds, the page's
+    ``performance.now()``); see :data:`PAGE_TIMING_JS`."""
+    return page.evaluate("window.__medcoreTimings ? window.__medcoreTimings.splice(0) : []")
+
+
+def watch_shown(page: Any, testid: str, text: str) -> None:
+    """Record a "shown" event when an element ``[data-testid=testid]`` containing ``text`` first
+    appears in the page and has been painted."""
+    page.evaluate("([testid, text]) => window.__medcoreWatch(testid, text)", [testid, text])
+
+
+def _timings_until(page: Any, done: Any, timeout_ms: float) -> list[dict[str, Any]]:
+    """Page timing events, gathered until ``done(events)`` holds."""
+    events: list[dict[str, Any]] = []
+    deadline = time.perf_counter() + timeout_ms / 1000.0
+    while True:
+        events += page_timings(page)
+        if done(events):
+            return events
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"The page did not record what was awaited within "
+                               f"{timeout_ms / 1000:.0f} s: {events[-5:]}")
+        # The page keeps the times: polling often would not make them more exact, only cost
+        # the page's main thread (each read runs JavaScript there) and the driver.
+        page.wait_for_timeout(100)
+
+
+def _input_to_painted_ms(events: list[dict[str, Any]], since: float = float("-inf")) -> float:
+    """Milliseconds from the first input after ``since`` to the painting of the first script
+    run that ended after it."""
+    start = next(e["t"] for e in events if e["event"] == "input" and e["t"] > since)
+    finished = next(e["t"] for e in events if e["event"] == "finished" and e["t"] > start)
+    painted = next(e["t"] for e in events if e["event"] == "painted" and e["t"] >= finished)
+    return painted - start
+
+
+def timed_action(page: Any, action: Any, timeout_ms: float = 60_000) -> float:
+    """Do ``action()`` (a click or key press that causes a script run) and return the seconds,
+    on the page's clock, from its pointerdown or keydown to the browser having painted what the
+    run sent: what the clinician waits, without Playwright's own steps."""
+    page_timings(page)                              # forget what came before
+    act_and_wait(page, action, timeout_ms)
+
+    def painted(events: list[dict[str, Any]]) -> bool:
+        try:
+            _input_to_painted_ms(events)
+        except StopIteration:
+            return False
+        return True
+
+    return _input_to_painted_ms(_timings_until(page, painted, timeout_ms)) / 1000.0
 
 
 def open_page(page: Any, title: str, timeout_ms: float = 60_000, *,
@@ -393,12 +458,25 @@ DIAGNOSIS_METRIC_LABEL = "P(pneumonia)"
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """One diagnosis in the browser: timings (seconds) and the probability as shown."""
+    """One diagnosis in the browser: timings (seconds) and the probability as shown.
+
+    ``waited_s`` is what the clinician waits, on the page's clock: from the click on the
+    Diagnosis link to the page painted (``page_wait_s``), plus from the click on the sample in
+    the list to the probability painted (``result_wait_s``). The ``*_s`` wall-clock figures are
+    Playwright's, and include its own steps (finding elements, opening the list, typing the
+    sample's name into it, polling).
+    """
 
     total_s: float
     page_open_s: float
     probability: str
     probability_s: float = float("nan")
+    page_wait_s: float = float("nan")
+    result_wait_s: float = float("nan")
+
+    @property
+    def waited_s(self) -> float:
+        return self.page_wait_s + self.result_wait_s
 
 
 def diagnose_sample(page: Any, sample: str, timeout_ms: float = 120_000) -> Diagnosis:
@@ -410,12 +488,22 @@ def diagnose_sample(page: Any, sample: str, timeout_ms: float = 120_000) -> Diag
     Diagnosis
         ``probability_s`` from the click on the Diagnosis link to the probability on screen;
         ``total_s`` to the page's run with the sample finished (the map drawn too);
-        ``page_open_s`` the part before the sample was picked; and the probability as shown
-        (e.g. ``"87%"``).
+        ``page_open_s`` the part before the sample was picked; the probability as shown
+        (e.g. ``"87%"``); and the waits on the page's clock (``page_wait_s``,
+        ``result_wait_s``), for a session with no uploaded scan (the page then opens without
+        a probability).
     """
+    page_timings(page)                              # forget what came before
     start = time.perf_counter()
     open_page(page, "Diagnosis", timeout_ms)
     opened = time.perf_counter()
+
+    def page_painted(got: list[dict[str, Any]]) -> bool:
+        return any(e["event"] == "painted" for e in got)
+
+    page_wait_ms = _input_to_painted_ms(_timings_until(page, page_painted, timeout_ms))
+    watch_shown(page, "stMetric", DIAGNOSIS_METRIC_LABEL)
+    events: list[dict[str, Any]] = []
     shown: list[float] = []
 
     def pick_and_see_the_probability() -> None:
@@ -426,8 +514,13 @@ def diagnose_sample(page: Any, sample: str, timeout_ms: float = 120_000) -> Diag
     act_and_wait(page, pick_and_see_the_probability, timeout_ms)
     value = metric_value(page, DIAGNOSIS_METRIC_LABEL, timeout_ms)
     end = time.perf_counter()
+    events += _timings_until(page, lambda got: any(e["event"] == "shown" for e in got),
+                             timeout_ms)
+    painted = next(e["t"] for e in events if e["event"] == "shown")
+    picked = max(e["t"] for e in events if e["event"] == "input" and e["t"] < painted)
     return Diagnosis(total_s=end - start, page_open_s=opened - start, probability=value,
-                     probability_s=shown[0] - start)
+                     probability_s=shown[0] - start, page_wait_s=page_wait_ms / 1000.0,
+                     result_wait_s=(painted - picked) / 1000.0)
 
 
 #: What the Diagnosis page shows instead of a probability for a scan the model cannot judge.
