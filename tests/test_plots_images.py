@@ -60,3 +60,9 @@ def test_colours_match_the_plotly_colour_scale_at_its_stops():
 def test_a_float_frame_is_refused_with_what_to_do():
     with pytest.raises(ValueError, match="window it first"):
         scan_image(np.zeros((4, 4), dtype=float))
+
+
+def test_the_callers_frame_is_left_as_it_was():
+    film = np.full((4, 4, 3), 100, dtype=np.uint8)
+    scan_image(film, overlay=np.ones((2, 2)), overlay_opacity=1.0, min_side=1)
+    assert (film == 100).all()
