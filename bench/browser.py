@@ -336,17 +336,23 @@ def act_and_wait(page: Any, action: Any, timeout_ms: float = 60_000) -> None:
         page.wait_for_timeout(50)
 
 
+#: JavaScript: the page's timing events since the last read (and forgets them).
+READ_TIMINGS_JS = "window.__medcoreTimings ? window.__medcoreTimings.splice(0) : []"
+#: JavaScript ``([testid, text]) => ...``: watch for an element to be shown.
+WATCH_JS = "([testid, text]) => window.__medcoreWatch(testid, text)"
+
+
 def page_timings(page: Any) -> list[dict[str, Any]]:
     """The timing events the page recorded since the last call (and forgets them): dicts with
     ``event`` ("input", "finished", "painted" or "shown") and ``t`` (milliseconds, the page's
     ``performance.now()``); see :data:`PAGE_TIMING_JS`."""
-    return page.evaluate("window.__medcoreTimings ? window.__medcoreTimings.splice(0) : []")
+    return page.evaluate(READ_TIMINGS_JS)
 
 
 def watch_shown(page: Any, testid: str, text: str) -> None:
     """Record a "shown" event when an element ``[data-testid=testid]`` containing ``text`` first
     appears in the page and has been painted."""
-    page.evaluate("([testid, text]) => window.__medcoreWatch(testid, text)", [testid, text])
+    page.evaluate(WATCH_JS, [testid, text])
 
 
 def _timings_until(page: Any, done: Any, timeout_ms: float) -> list[dict[str, Any]]:
@@ -365,13 +371,39 @@ def _timings_until(page: Any, done: Any, timeout_ms: float) -> list[dict[str, An
         page.wait_for_timeout(100)
 
 
-def _input_to_painted_ms(events: list[dict[str, Any]], since: float = float("-inf")) -> float:
-    """Milliseconds from the first input after ``since`` to the painting of the first script
-    run that ended after it."""
-    start = next(e["t"] for e in events if e["event"] == "input" and e["t"] > since)
+def input_to_painted_ms(events: list[dict[str, Any]]) -> float:
+    """Milliseconds from the first input among ``events`` to the painting of the first script
+    run that ended after it.
+
+    Raises
+    ------
+    StopIteration
+        The events hold no such input, run end or painting (yet).
+    """
+    start = next(e["t"] for e in events if e["event"] == "input")
     finished = next(e["t"] for e in events if e["event"] == "finished" and e["t"] > start)
     painted = next(e["t"] for e in events if e["event"] == "painted" and e["t"] >= finished)
     return painted - start
+
+
+def painted_after_input(events: list[dict[str, Any]]) -> bool:
+    """Whether ``events`` hold an input and the painting of a run that ended after it."""
+    try:
+        input_to_painted_ms(events)
+    except StopIteration:
+        return False
+    return True
+
+
+def pick_to_shown_ms(events: list[dict[str, Any]]) -> float:
+    """Milliseconds from the last input before the first "shown" event to that event."""
+    shown = next(e["t"] for e in events if e["event"] == "shown")
+    return shown - max(e["t"] for e in events if e["event"] == "input" and e["t"] < shown)
+
+
+def shown_recorded(events: list[dict[str, Any]]) -> bool:
+    """Whether ``events`` hold a "shown" event."""
+    return any(e["event"] == "shown" for e in events)
 
 
 def timed_action(page: Any, action: Any, timeout_ms: float = 60_000) -> float:
@@ -380,15 +412,7 @@ def timed_action(page: Any, action: Any, timeout_ms: float = 60_000) -> float:
     run sent: what the clinician waits, without Playwright's own steps."""
     page_timings(page)                              # forget what came before
     act_and_wait(page, action, timeout_ms)
-
-    def painted(events: list[dict[str, Any]]) -> bool:
-        try:
-            _input_to_painted_ms(events)
-        except StopIteration:
-            return False
-        return True
-
-    return _input_to_painted_ms(_timings_until(page, painted, timeout_ms)) / 1000.0
+    return input_to_painted_ms(_timings_until(page, painted_after_input, timeout_ms)) / 1000.0
 
 
 def open_page(page: Any, title: str, timeout_ms: float = 60_000, *,
@@ -497,13 +521,8 @@ def diagnose_sample(page: Any, sample: str, timeout_ms: float = 120_000) -> Diag
     start = time.perf_counter()
     open_page(page, "Diagnosis", timeout_ms)
     opened = time.perf_counter()
-
-    def page_painted(got: list[dict[str, Any]]) -> bool:
-        return any(e["event"] == "painted" for e in got)
-
-    page_wait_ms = _input_to_painted_ms(_timings_until(page, page_painted, timeout_ms))
+    page_wait_ms = input_to_painted_ms(_timings_until(page, painted_after_input, timeout_ms))
     watch_shown(page, "stMetric", DIAGNOSIS_METRIC_LABEL)
-    events: list[dict[str, Any]] = []
     shown: list[float] = []
 
     def pick_and_see_the_probability() -> None:
@@ -514,13 +533,10 @@ def diagnose_sample(page: Any, sample: str, timeout_ms: float = 120_000) -> Diag
     act_and_wait(page, pick_and_see_the_probability, timeout_ms)
     value = metric_value(page, DIAGNOSIS_METRIC_LABEL, timeout_ms)
     end = time.perf_counter()
-    events += _timings_until(page, lambda got: any(e["event"] == "shown" for e in got),
-                             timeout_ms)
-    painted = next(e["t"] for e in events if e["event"] == "shown")
-    picked = max(e["t"] for e in events if e["event"] == "input" and e["t"] < painted)
+    events = _timings_until(page, shown_recorded, timeout_ms)
     return Diagnosis(total_s=end - start, page_open_s=opened - start, probability=value,
                      probability_s=shown[0] - start, page_wait_s=page_wait_ms / 1000.0,
-                     result_wait_s=(painted - picked) / 1000.0)
+                     result_wait_s=pick_to_shown_ms(events) / 1000.0)
 
 
 #: What the Diagnosis page shows instead of a probability for a scan the model cannot judge.

@@ -2,8 +2,10 @@
 
 One ``streamlit run dashboard.py`` with sign-in (a local ``oidc-provider-mock``, see
 :mod:`bench.oidc`; ``--no-sign-in`` for the local demo), one headless Chromium, and N browser
-contexts (N clinicians, each signed in as a different user) driven at the same time, one thread
-each. Every clinician, ``--rounds`` times: open Diagnosis, pick a sample radiograph (a different
+contexts (N clinicians, each signed in as a different user) driven at the same time by one
+Playwright driver attached to it (asyncio: one task per clinician; a driver per clinician, as
+before, each attached over CDP, took 97 s of CPU in a 117 s run, three times the server and
+Chromium together, and slowed the pages it measured). Every clinician, ``--rounds`` times: open Diagnosis, pick a sample radiograph (a different
 one per clinician and round), read the probability; open Survival, press "Predict survival",
 read the 5-year figure.
 
@@ -19,16 +21,16 @@ Figures:
   painted plus the click on the sample to the probability painted; ``survival``, the click on
   the Survival link to the page painted plus the click on "Predict survival" to its run
   painted. Target: p95 of ``diagnosis`` <= 3 s with 10 sessions (quiet 2 cores).
-  ``load_p95_wall_s``: the same steps on Playwright's clock, which also counts its own steps
-  (ten Playwright drivers finding elements and typing into lists, on the same two cores).
+  ``load_p95_wall_s``: the same steps on the harness's clock, which also counts its own steps
+  (finding elements, typing into lists, polling), on the same two cores.
 - ``load_errors``: steps that failed or never ran (timeout, an exception box on the page, a
   failed sign-in); must be 0.
 - ``load_server_rss_mb``: the server process tree's peak resident memory, sampled every 0.5 s
   during the run (target <= 1,500 MB).
 - ``load_wall_s``, ``load_server_cpu_s`` / ``load_browser_cpu_s`` / ``load_driver_cpu_s``:
   seconds of the journeys (from the moment every clinician is signed in), and the CPU seconds
-  the server, Chromium and the bench itself (its threads and Playwright drivers) used in them,
-  to tell a slow server from a busy client on the same cores.
+  the server, Chromium and the bench itself (this process and its Playwright driver) used in
+  them, to tell a slow server from a busy client on the same cores.
 
 Bounded: at most :data:`MAX_SESSIONS` sessions and :data:`MAX_ROUNDS` rounds, each step times
 out after ``--step-timeout`` seconds, and the whole run stops at ``--deadline`` seconds (steps
@@ -37,6 +39,7 @@ not started by then count as errors). Only 127.0.0.1 is contacted.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import statistics
@@ -76,8 +79,8 @@ def shared_chromium() -> Iterator[tuple[str, int]]:
     """Debian's Chromium, headless, with a DevTools endpoint on a free 127.0.0.1 port:
     ``(endpoint URL, browser process id)``.
 
-    Each clinician thread attaches its own Playwright to it (``connect_over_cdp``), so one
-    browser process holds every context while the threads drive them at the same time.
+    The bench's one Playwright driver attaches to it (``connect_over_cdp``): one browser
+    process holds every clinician's context.
     """
     port = launcher.free_port()
     with tempfile.TemporaryDirectory(prefix="medcore-load-chromium-") as profile:
@@ -109,79 +112,159 @@ def assessable_samples() -> tuple[str, ...]:
     return tuple(kept)
 
 
-def survival_step(tab: Any, timeout_ms: float) -> float:
-    """Open Survival, press "Predict survival" (the form's defaults), wait for the 5-year figure.
+async def _until(page: Any, done: Any, timeout_ms: float) -> list[dict[str, Any]]:
+    """The page's timing events (:data:`bench.browser.PAGE_TIMING_JS`), gathered until
+    ``done(events)`` holds; polled every 0.1 s (the page keeps the times)."""
+    events: list[dict[str, Any]] = []
+    deadline = time.perf_counter() + timeout_ms / 1000.0
+    while True:
+        events += await page.evaluate(launcher.READ_TIMINGS_JS)
+        if done(events):
+            return events
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"the page did not record what was awaited within "
+                               f"{timeout_ms / 1000:.0f} s: {events[-5:]}")
+        await asyncio.sleep(0.1)
 
-    Returns the seconds the clinician waited, on the page's clock: the Survival link's click to
-    the page painted, plus the button's click to its run painted."""
-    link = tab.locator('[data-testid="stSidebarNav"]').get_by_text("Survival", exact=True)
-    waited = launcher.timed_action(tab, link.click, timeout_ms)
-    tab.get_by_role("heading", name="Survival", exact=True).first.wait_for(timeout=timeout_ms)
-    panel = tab.locator('[data-testid="stTabPanel"]:visible').first
-    submit = panel.get_by_role("button", name=SURVIVAL_SUBMIT)
-    submit.wait_for(timeout=timeout_ms)
-    waited += launcher.timed_action(tab, submit.click, timeout_ms)
-    launcher.metric_value(tab, SURVIVAL_FIGURE, timeout_ms)
+
+async def _timed(page: Any, action: Any, timeout_ms: float) -> float:
+    """``await action()`` (a click), then seconds from its pointerdown to its run painted, on
+    the page's clock (:func:`bench.browser.timed_action`, for this event loop)."""
+    await page.evaluate(launcher.READ_TIMINGS_JS)           # forget what came before
+    await action()
+    events = await _until(page, launcher.painted_after_input, timeout_ms)
+    return launcher.input_to_painted_ms(events) / 1000.0
+
+
+async def _open(page: Any, title: str, timeout_ms: float) -> float:
+    """Open a page by its sidebar link; seconds waited (click to painted)."""
+    link = page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True)
+    waited = await _timed(page, link.click, timeout_ms)
+    await page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=timeout_ms)
     return waited
 
 
-def journey(tab: Any, sample: str, timeout_ms: float) -> dict[str, float]:
-    """One clinician's journey; seconds per step, waited (the page's clock) and wall (Playwright's,
-    its own steps included). Raises on a failed step."""
-    diagnosis = launcher.diagnose_sample(tab, sample, timeout_ms)
-    _raise_on_page_errors(tab, "diagnosis")
-    start = time.perf_counter()
-    survival = survival_step(tab, timeout_ms)
-    survival_wall = time.perf_counter() - start
-    _raise_on_page_errors(tab, "survival")
-    return {"diagnosis": diagnosis.waited_s, "survival": survival,
-            "diagnosis_wall": diagnosis.total_s, "survival_wall": survival_wall}
+async def _metric(page: Any, label: str, timeout_ms: float) -> str:
+    value = page.locator('[data-testid="stMetric"]').filter(has_text=label).first.locator(
+        '[data-testid="stMetricValue"]')
+    await value.wait_for(timeout=timeout_ms)
+    return (await value.inner_text()).strip()
 
 
-def _raise_on_page_errors(tab: Any, step: str) -> None:
-    errors = launcher.page_errors(tab)
-    if errors:
-        raise RuntimeError(f"{step}: Streamlit exception on the page: {errors[0][:200]}")
+async def diagnosis_step(page: Any, sample: str, timeout_ms: float) -> float:
+    """Open Diagnosis, pick ``sample``, read the probability. Returns the seconds waited: the
+    link's click to the page painted, plus the sample's click to the probability painted
+    (:class:`bench.browser.Diagnosis`'s ``waited_s``)."""
+    waited = await _open(page, "Diagnosis", timeout_ms)
+    await page.evaluate(launcher.WATCH_JS, ["stMetric", launcher.DIAGNOSIS_METRIC_LABEL])
+    box = page.get_by_role("combobox", name=launcher.DIAGNOSIS_SOURCE_LABEL, exact=True)
+    await box.click()
+    await box.fill(sample)
+    await page.get_by_role("option", name=sample).first.click()
+    events = await _until(page, launcher.shown_recorded, timeout_ms)
+    await _metric(page, launcher.DIAGNOSIS_METRIC_LABEL, timeout_ms)
+    return waited + launcher.pick_to_shown_ms(events) / 1000.0
 
 
-def _clinician(endpoint: str, server: launcher.DashboardServer, user: oidc.Clinician | None,
-               result: Clinician, samples: list[str], rounds: int, timeout_ms: float,
-               start: threading.Barrier, deadline: float) -> None:
-    """One thread: its own Playwright attached to the shared Chromium, one context, signed in,
-    then (once every clinician is signed in) ``rounds`` journeys. Failures land in
-    ``result.errors``; a step that never ran counts as an error in :func:`run`."""
-    from playwright.sync_api import sync_playwright
+async def survival_step(page: Any, timeout_ms: float) -> float:
+    """Open Survival, press "Predict survival" (the form's defaults), read the 5-year figure.
+    Returns the seconds waited: the link's click to the page painted, plus the button's click
+    to its run painted."""
+    waited = await _open(page, "Survival", timeout_ms)
+    panel = page.locator('[data-testid="stTabPanel"]:visible').first
+    submit = panel.get_by_role("button", name=SURVIVAL_SUBMIT)
+    await submit.wait_for(timeout=timeout_ms)
+    waited += await _timed(page, submit.click, timeout_ms)
+    await _metric(page, SURVIVAL_FIGURE, timeout_ms)
+    return waited
 
-    playwright = browser = None
+
+async def journey(page: Any, sample: str, timeout_ms: float) -> dict[str, float]:
+    """One clinician's journey; seconds per step, waited (the page's clock) and wall (this
+    loop's clock, the harness's own steps included). Raises on a failed step."""
+    timings: dict[str, float] = {}
+    for step, run_step in (("diagnosis", lambda: diagnosis_step(page, sample, timeout_ms)),
+                           ("survival", lambda: survival_step(page, timeout_ms))):
+        start = time.perf_counter()
+        timings[step] = await run_step()
+        timings[f"{step}_wall"] = time.perf_counter() - start
+        errors = [await box.inner_text() for box in await page.locator(launcher.EXCEPTION).all()]
+        if errors:
+            raise RuntimeError(f"{step}: Streamlit exception on the page: {errors[0][:200]}")
+    return timings
+
+
+async def _sign_in(page: Any, server: launcher.DashboardServer, user: oidc.Clinician | None,
+                   timeout_ms: float) -> None:
+    """:func:`bench.oidc.sign_in` (or, without sign-in, the home page), for this event loop."""
+    await page.goto(server.url)
+    if user is not None:
+        await page.get_by_role("button", name=oidc.SIGN_IN_BUTTON, exact=True).click(
+            timeout=timeout_ms)
+        await page.get_by_role("button", name=user.sub, exact=True).click(timeout=timeout_ms)
+        await page.locator('[data-testid="stSidebar"]').get_by_text(
+            f"{oidc.SIGNED_IN_AS} {user.name}").wait_for(timeout=timeout_ms)
+    await page.locator(launcher.APP_IDLE).wait_for(timeout=timeout_ms)
+
+
+async def _signed_in_page(browser: Any, server: launcher.DashboardServer,
+                          user: oidc.Clinician | None, result: Clinician,
+                          timeout_ms: float) -> Any:
+    """A clinician's tab: a context of the one browser, signed in; None (and the failure in
+    ``result.errors``) if that failed."""
     try:
-        try:
-            playwright = sync_playwright().start()
-            browser = playwright.chromium.connect_over_cdp(endpoint)
-            tab = launcher.new_tab(browser, timeout_ms)
-            if user is not None:
-                oidc.sign_in(tab, server, user, timeout_ms=timeout_ms)
-            else:
-                tab.goto(server.url)
-                launcher.wait_for_app_idle(tab, timeout_ms)
-        finally:
-            start.wait(timeout=max(deadline - time.perf_counter(), 1.0))  # all start together
-        for round_ in range(rounds):
-            if time.perf_counter() > deadline:
-                result.errors.append(f"deadline reached before round {round_}")
-                break
-            sample = samples[(result.index + round_) % len(samples)]
-            try:
-                for step, seconds in journey(tab, sample, timeout_ms).items():
-                    result.timings[step].append(seconds)
-            except Exception as exc:  # noqa: BLE001 - counted and reported, the round goes on
-                result.errors.append(f"round {round_}: {type(exc).__name__}: {exc}"[:300])
+        context = await browser.new_context(viewport=launcher.VIEWPORT)
+        context.set_default_timeout(timeout_ms)
+        await context.add_init_script(path=str(launcher.PAGE_TIMING_JS))
+        page = await context.new_page()
+        await _sign_in(page, server, user, timeout_ms)
+        return page
     except Exception as exc:  # noqa: BLE001 - counted and reported, the others go on
         result.errors.append(f"setup: {type(exc).__name__}: {exc}"[:300])
-    finally:
-        if browser is not None:
-            browser.close()
-        if playwright is not None:
-            playwright.stop()
+        return None
+
+
+async def _journeys(page: Any, result: Clinician, samples: list[str], rounds: int,
+                    timeout_ms: float, deadline: float) -> None:
+    """``rounds`` journeys of one clinician; failures land in ``result.errors`` (a step that
+    never ran counts as an error in :func:`run`)."""
+    for round_ in range(rounds if page is not None else 0):
+        if time.perf_counter() > deadline:
+            result.errors.append(f"deadline reached before round {round_}")
+            break
+        sample = samples[(result.index + round_) % len(samples)]
+        try:
+            for step, seconds in (await journey(page, sample, timeout_ms)).items():
+                result.timings[step].append(seconds)
+        except Exception as exc:  # noqa: BLE001 - counted and reported, the round goes on
+            result.errors.append(f"round {round_}: {type(exc).__name__}: {exc}"[:300])
+
+
+async def _drive(endpoint: str, server: launcher.DashboardServer, users: list,
+                 samples: list[str], rounds: int, timeout_ms: float, deadline_s: float,
+                 warm: Clinician, results: list[Clinician], mark: Any) -> None:
+    """One Playwright driver attached to the one Chromium: the warm-up journey, every
+    clinician signed in, ``mark("start")``, every clinician's journeys at once,
+    ``mark("end")``."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.connect_over_cdp(endpoint)
+        try:
+            deadline = time.perf_counter() + deadline_s
+            page = await _signed_in_page(browser, server, users[-1], warm, timeout_ms)
+            await _journeys(page, warm, samples, 1, timeout_ms, deadline)
+            pages = await asyncio.gather(*(_signed_in_page(browser, server, users[i], result,
+                                                           timeout_ms)
+                                           for i, result in enumerate(results)))
+            mark("start")
+            deadline = time.perf_counter() + deadline_s
+            await asyncio.gather(*(_journeys(page, result, samples, rounds, timeout_ms,
+                                             deadline)
+                                   for page, result in zip(pages, results)))
+            mark("end")
+        finally:
+            await browser.close()
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -205,16 +288,6 @@ def tree_cpu_s(pid: int) -> float:
         total += (int(fields[11]) + int(fields[12])) / ticks   # utime, stime (fields 14, 15)
         pending.extend(launcher.children(current))
     return total
-
-
-def _own_cpu_s() -> float:
-    """CPU seconds of this process (every clinician's thread) and of its children that have
-    exited (the Playwright drivers, stopped at the end of each clinician's journeys: their
-    whole life, sign-in included)."""
-    import resource
-
-    return sum(usage.ru_utime + usage.ru_stime for usage in (
-        resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 class PeakMemory:
@@ -272,36 +345,30 @@ def run(*, sessions: int = 10, rounds: int = 2, sign_in: bool = True,
                                          else launcher.running_dashboard(env=env))
             endpoint, browser_pid = stack.enter_context(shared_chromium())
             warm = Clinician(index=0)
-            started = time.perf_counter()
-            _clinician(endpoint, server, users[-1], warm, samples, 1, timeout_ms,
-                       threading.Barrier(1), time.perf_counter() + deadline_s)
-            figures["load_warmup_s"] = round(time.perf_counter() - started, 2)
+            results = [Clinician(index=i) for i in range(sessions)]
+            pids = {"server": server.process.pid, "browser": browser_pid,
+                    "all": os.getpid()}   # this process: the one Playwright driver, children
+            cpu: dict[str, dict[str, float]] = {}
+            began = time.perf_counter()
+
+            def mark(moment: str) -> None:  # "start": everyone signed in; "end": journeys done
+                cpu[moment] = {name: tree_cpu_s(pid) for name, pid in pids.items()}
+                cpu[moment]["wall"] = time.perf_counter()
+
+            with PeakMemory(server.process.pid) as memory:
+                asyncio.run(_drive(endpoint, server, users, samples, rounds, timeout_ms,
+                                   deadline_s, warm, results, mark))
             if warm.errors:
                 figures["load_warmup_errors"] = warm.errors
-            results = [Clinician(index=i) for i in range(sessions)]
-            pids = {"server": server.process.pid, "browser": browser_pid}
-            at_start: dict[str, float] = {}
-
-            def everyone_signed_in() -> None:  # the journeys start: wall clock and CPU from here
-                at_start.update({name: tree_cpu_s(pid) for name, pid in pids.items()},
-                                wall=time.perf_counter(), driver=_own_cpu_s())
-
-            barrier = threading.Barrier(sessions, action=everyone_signed_in)
-            deadline = time.perf_counter() + deadline_s
-            with PeakMemory(server.process.pid) as memory:
-                threads = [threading.Thread(target=_clinician, args=(
-                    endpoint, server, users[i], results[i], samples, rounds, timeout_ms,
-                    barrier, deadline)) for i in range(sessions)]
-                for thread in threads:
-                    thread.start()
-                for thread in threads:
-                    thread.join()
-            if at_start:  # else the clinicians never all signed in: every step is an error
-                figures["load_wall_s"] = round(time.perf_counter() - at_start["wall"], 2)
-                for name, pid in pids.items():
-                    figures[f"load_{name}_cpu_s"] = round(tree_cpu_s(pid) - at_start[name], 1)
-                # this process and its Playwright drivers: the clinicians' hands, not the product
-                figures["load_driver_cpu_s"] = round(_own_cpu_s() - at_start["driver"], 1)
+            if "end" in cpu:
+                used = {name: cpu["end"][name] - cpu["start"][name] for name in cpu["end"]}
+                figures["load_warmup_s"] = round(cpu["start"]["wall"] - began, 2)
+                figures["load_wall_s"] = round(used["wall"], 2)
+                figures["load_server_cpu_s"] = round(used["server"], 1)
+                figures["load_browser_cpu_s"] = round(used["browser"], 1)
+                # the harness: this process and its Playwright driver (the clinicians' hands)
+                figures["load_driver_cpu_s"] = round(used["all"] - used["server"]
+                                                     - used["browser"], 1)
             figures["load_audit_lines"] = sum(1 for _ in open(env["MEDCORE_AUDIT_LOG"]))
     walls = {step: [t for r in results for t in r.timings[f"{step}_wall"]] for step in STEPS}
     timings = {step: [t for r in results for t in r.timings[step]] for step in STEPS}
