@@ -138,3 +138,19 @@ def test_classification_figures_follow_the_threshold():
     low = calibration.data[1].y - calibration.data[1].error_y.arrayminus
     assert np.all(low >= -1e-9)
     assert len(plots.probability_histogram(y, p, 0.5).data) == 2
+
+
+def test_the_confusion_table_states_the_figures_counts():
+    from medcore.metrics import confusion_at
+    from medcore.plots import classification as plots
+
+    y = np.array([0] * 30 + [1] * 20)
+    p = np.r_[np.linspace(0, 0.6, 30), np.linspace(0.3, 1, 20)]
+    c = confusion_at(y, p, 0.5)
+    table = plots.confusion_markdown(y, p, 0.5)
+    header, rule, benign, malignant = table.splitlines()
+    assert header == "| n = 50 | called benign | called malignant |" and rule == "|---|---:|---:|"
+    assert (f"true negative: **{c['tn']}** ({c['tn'] / 30:.0%})" in benign
+            and f"false positive: **{c['fp']}**" in benign)
+    assert (f"false negative: **{c['fn']}**" in malignant
+            and f"true positive: **{c['tp']}** ({c['tp'] / 20:.0%})" in malignant)

@@ -163,8 +163,9 @@ def _statistics(card: ModelCard, threshold: float, spec: ModelSpec) -> None:
             ("NPV", "npv"), ("Accuracy", "accuracy"))):
         column.metric(label, "n/a" if np.isnan(at[name]) else f"{at[name]:.1%}")
     # One chart at a time: a slider move redraws only the open one (each plotly chart costs the
-    # browser a redraw; five took seconds on a loaded 2-core machine).
-    charts = {"Confusion matrix": lambda: plots.confusion_figure(y, p, chosen),
+    # browser a redraw; five took seconds on a loaded 2-core machine). The confusion matrix, open
+    # first, is a table: four numbers, read at a glance, and no chart to redraw.
+    charts = {"Confusion matrix": lambda: plots.confusion_markdown(y, p, chosen),
               "ROC curve": lambda: plots.roc_figure(y, p, chosen),
               "Precision-recall": lambda: plots.precision_recall_figure(y, p, chosen),
               "Calibration": lambda: plots.calibration_figure(y, p, chosen, num_bins=5),
@@ -174,7 +175,13 @@ def _statistics(card: ModelCard, threshold: float, spec: ModelSpec) -> None:
         if tab.open is False:
             continue
         with tab:
-            st.plotly_chart(figure(), key=f"{KEY}_chart_{title}")
+            drawn = figure()
+            if isinstance(drawn, str):
+                st.markdown(drawn)
+                st.caption("Each cell: how many test aspirates, and their share of the row "
+                           "(the truly benign, or the truly malignant).")
+            else:
+                st.plotly_chart(drawn, key=f"{KEY}_chart_{title}")
 
 
 def _versus_baselines(card: ModelCard) -> None:

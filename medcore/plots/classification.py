@@ -12,7 +12,8 @@ import plotly.graph_objects as go
 
 from medcore.metrics import calibration_bins, confusion_at, threshold_metrics
 
-__all__ = ["roc_figure", "precision_recall_figure", "confusion_figure", "calibration_figure",
+__all__ = ["roc_figure", "precision_recall_figure", "confusion_figure", "confusion_markdown",
+           "calibration_figure",
            "probability_histogram"]
 
 _POSITIVE = "#c0392b"
@@ -123,6 +124,26 @@ def confusion_figure(y_true, probability, threshold: float, *,
                          **_LAYOUT)
     figure.update_yaxes(autorange="reversed")
     return figure
+
+
+def confusion_markdown(y_true, probability, threshold: float, *,
+                       labels: tuple[str, str] = ("benign", "malignant")) -> str:
+    """The 2 x 2 confusion matrix at ``threshold`` as a Markdown table: each cell's name, count
+    and share of its true class (the numbers of :func:`confusion_figure`, as text: a table is
+    read at a glance, and redrawn by the browser at every threshold move for almost nothing).
+
+    ``labels`` are (negative, positive) class names.
+    """
+    y, p = _arrays(y_true, probability)
+    c = confusion_at(y, p, threshold)
+    rows = ((f"truly {labels[0]}", ("true negative", c["tn"]), ("false positive", c["fp"])),
+            (f"truly {labels[1]}", ("false negative", c["fn"]), ("true positive", c["tp"])))
+    lines = [f"| n = {len(y)} | called {labels[0]} | called {labels[1]} |", "|---|---:|---:|"]
+    for truth, *cells in rows:
+        total = max(sum(count for _, count in cells), 1)
+        lines.append(f"| **{truth}** | " + " | ".join(
+            f"{name}: **{count}** ({count / total:.0%})" for name, count in cells) + " |")
+    return "\n".join(lines)
 
 
 def _wilson(successes: np.ndarray, totals: np.ndarray,

@@ -85,8 +85,13 @@ def test_threshold_slider_moves_the_statistics():
 
 def test_only_the_open_chart_is_drawn_and_follows_the_threshold():
     at = _page().run()
-    charts = [c.proto.id for c in at.get("plotly_chart")]
-    assert len(charts) == 1 and "wdbc_chart_Confusion matrix" in charts[0]
+    # first the confusion matrix, a table (no plotly chart to redraw at each slider move)
+    assert not at.get("plotly_chart")
+    table = next(m.value for m in at.markdown if m.value.startswith("| n = "))
+    assert "**truly malignant** | false negative: **" in table
+    at.slider(key="wdbc_threshold").set_value(0.01).run()
+    low = next(m.value for m in at.markdown if m.value.startswith("| n = "))
+    assert "false negative: **0** (0%)" in low and low != table
     at.session_state["wdbc_chart"] = "ROC curve"          # the clinician opens another chart
     at.slider(key="wdbc_threshold").set_value(0.2).run()
     charts = at.get("plotly_chart")
