@@ -13,5 +13,9 @@ def test_direction_follows_the_outcome_not_the_sign():
     assert palette.direction_colour(0.0, higher_is_better=True) == palette.NEUTRAL
 
 
+def test_rgb():
+    assert palette.rgb("#0072B2") == (0, 114, 178) == palette.rgb("0072b2")
+
+
 def test_rgba():
     assert palette.rgba("#0072B2", 0.2) == "rgba(0, 114, 178, 0.2)"

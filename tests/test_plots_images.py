@@ -10,8 +10,7 @@ from medcore.plots.images import SHARP_MIN_SIDE, direction_colours, scan_image
 
 
 def _rgb(hex_colour: str) -> np.ndarray:
-    value = hex_colour.lstrip("#")
-    return np.array([int(value[i:i + 2], 16) for i in (0, 2, 4)], dtype=float)
+    return np.array(palette.rgb(hex_colour), dtype=float)
 
 
 def test_a_small_frame_is_enlarged_with_sharp_pixels_and_a_large_one_reduced():

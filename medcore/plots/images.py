@@ -42,11 +42,12 @@ def direction_colours(signed_map: np.ndarray) -> np.ndarray:
     heat = np.asarray(signed_map, dtype=float)
     peak = max(float(np.nanmax(np.abs(heat))) if np.isfinite(heat).any() else 0.0, 1e-9)
     position = np.clip((np.nan_to_num(heat) + peak) / (2 * peak), 0.0, 1.0)
+    from medcore.plots.palette import rgb
+
     stops = _direction_stops()
     where = [p for p, _, _ in stops]
-    channels = [[int(c.lstrip("#")[i:i + 2], 16) / 255.0 for _, c, _ in stops] for i in (0, 2, 4)]
-    alphas = [a for _, _, a in stops]
-    rgba = np.stack([np.interp(position, where, values) for values in (*channels, alphas)],
+    values = np.array([[*rgb(colour), 255.0 * alpha] for _, colour, alpha in stops]) / 255.0
+    rgba = np.stack([np.interp(position, where, values[:, channel]) for channel in range(4)],
                     axis=-1)
     rgba[~np.isfinite(heat), 3] = 0.0
     return rgba

@@ -34,8 +34,14 @@ def direction_colour(change: float, *, higher_is_better: bool) -> str:
     return BETTER if (change > 0) == higher_is_better else WORSE
 
 
-def rgba(hex_colour: str, alpha: float) -> str:
-    """``"#RRGGBB"`` as a plotly ``rgba(...)`` string with opacity ``alpha`` in [0, 1]."""
+def rgb(hex_colour: str) -> tuple[int, int, int]:
+    """``"#RRGGBB"`` as its (red, green, blue), each 0..255."""
     value = hex_colour.lstrip("#")
     red, green, blue = (int(value[i:i + 2], 16) for i in (0, 2, 4))
+    return red, green, blue
+
+
+def rgba(hex_colour: str, alpha: float) -> str:
+    """``"#RRGGBB"`` as a plotly ``rgba(...)`` string with opacity ``alpha`` in [0, 1]."""
+    red, green, blue = rgb(hex_colour)
     return f"rgba({red}, {green}, {blue}, {alpha})"

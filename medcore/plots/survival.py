@@ -17,12 +17,6 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 GREY = "#7f7f7f"
 
 
-def _rgba(hex_colour: str, alpha: float) -> str:
-    value = hex_colour.lstrip("#")
-    r, g, b = (int(value[i:i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({r},{g},{b},{alpha})"
-
-
 def add_survival_curve(figure: go.Figure, times, survival, *, lower=None, upper=None,
                        name: str, colour: str = PALETTE[0], band_name: str | None = None,
                        dash: str | None = None, step: bool = False) -> go.Figure:
@@ -43,7 +37,7 @@ def add_survival_curve(figure: go.Figure, times, survival, *, lower=None, upper=
                                     showlegend=False, legendgroup=name))
         figure.add_trace(go.Scatter(x=times, y=np.asarray(lower, float), mode="lines",
                                     line={"width": 0, "shape": shape}, fill="tonexty",
-                                    fillcolor=_rgba(colour, 0.2), hoverinfo="skip",
+                                    fillcolor=palette.rgba(colour, 0.2), hoverinfo="skip",
                                     name=band_name or f"{name}: band", legendgroup=name))
     figure.add_trace(go.Scatter(
         x=times, y=np.asarray(survival, float), mode="lines", name=name, legendgroup=name,
