@@ -415,14 +415,26 @@ def timed_action(page: Any, action: Any, timeout_ms: float = 60_000) -> float:
     return input_to_painted_ms(_timings_until(page, painted_after_input, timeout_ms)) / 1000.0
 
 
+# Locators are built without waiting in Playwright's sync and async APIs alike: these serve
+# both this module and bench.load's async clinicians.
+def sidebar_link(page: Any, title: str) -> Any:
+    """The sidebar's link to the dashboard page ``title``."""
+    return page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True)
+
+
+def metric_value_locator(page: Any, label: str) -> Any:
+    """The shown value of the ``st.metric`` labelled ``label``."""
+    return page.locator('[data-testid="stMetric"]').filter(has_text=label).first.locator(
+        '[data-testid="stMetricValue"]')
+
+
 def open_page(page: Any, title: str, timeout_ms: float = 60_000, *,
               heading: str | None = None) -> None:
     """Open a dashboard page by its sidebar link (keeps the session and its uploads).
 
     Waits until the page's script has run and its heading (default: ``title``) is shown.
     """
-    link = page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True)
-    act_and_wait(page, link.click, timeout_ms)
+    act_and_wait(page, sidebar_link(page, title).click, timeout_ms)
     page.get_by_role("heading", name=heading or title, exact=True).first.wait_for(
         timeout=timeout_ms)
 
@@ -450,8 +462,7 @@ def choose_option(page: Any, label: str, option: str) -> None:
 
 def metric_value(page: Any, label: str, timeout_ms: float = 60_000) -> str:
     """The shown value of the ``st.metric`` labelled ``label`` (waits until it is there)."""
-    metric = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
-    value = metric.locator('[data-testid="stMetricValue"]')
+    value = metric_value_locator(page, label)
     value.wait_for(timeout=timeout_ms)
     return value.inner_text().strip()
 

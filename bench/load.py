@@ -5,9 +5,9 @@ One ``streamlit run dashboard.py`` with sign-in (a local ``oidc-provider-mock``,
 contexts (N clinicians, each signed in as a different user) driven at the same time by one
 Playwright driver attached to it (asyncio: one task per clinician; a driver per clinician, as
 before, each attached over CDP, took 97 s of CPU in a 117 s run, three times the server and
-Chromium together, and slowed the pages it measured). Every clinician, ``--rounds`` times: open Diagnosis, pick a sample radiograph (a different
-one per clinician and round), read the probability; open Survival, press "Predict survival",
-read the 5-year figure.
+Chromium together, and slowed the pages it measured). Every clinician, ``--rounds`` times:
+open Diagnosis, pick a sample radiograph (a different one per clinician and round), read the
+probability; open Survival, press "Predict survival", read the 5-year figure.
 
 The server is warmed first by one clinician's journey (models loaded, as on a server that has
 been running), so the figures are of concurrent use, not of the cold start that
@@ -138,15 +138,13 @@ async def _timed(page: Any, action: Any, timeout_ms: float) -> float:
 
 async def _open(page: Any, title: str, timeout_ms: float) -> float:
     """Open a page by its sidebar link; seconds waited (click to painted)."""
-    link = page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True)
-    waited = await _timed(page, link.click, timeout_ms)
+    waited = await _timed(page, launcher.sidebar_link(page, title).click, timeout_ms)
     await page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=timeout_ms)
     return waited
 
 
 async def _metric(page: Any, label: str, timeout_ms: float) -> str:
-    value = page.locator('[data-testid="stMetric"]').filter(has_text=label).first.locator(
-        '[data-testid="stMetricValue"]')
+    value = launcher.metric_value_locator(page, label)
     await value.wait_for(timeout=timeout_ms)
     return (await value.inner_text()).strip()
 
@@ -243,9 +241,9 @@ async def _journeys(page: Any, result: Clinician, samples: list[str], rounds: in
 async def _drive(endpoint: str, server: launcher.DashboardServer, users: list,
                  samples: list[str], rounds: int, timeout_ms: float, deadline_s: float,
                  warm: Clinician, results: list[Clinician], mark: Any) -> None:
-    """One Playwright driver attached to the one Chromium: the warm-up journey, every
-    clinician signed in, ``mark("start")``, every clinician's journeys at once,
-    ``mark("end")``."""
+    """One Playwright driver attached to the one Chromium: the warm-up journey,
+    ``mark("warm")``, every clinician signed in, ``mark("start")``, every clinician's journeys
+    at once, ``mark("end")``."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -254,6 +252,7 @@ async def _drive(endpoint: str, server: launcher.DashboardServer, users: list,
             deadline = time.perf_counter() + deadline_s
             page = await _signed_in_page(browser, server, users[-1], warm, timeout_ms)
             await _journeys(page, warm, samples, 1, timeout_ms, deadline)
+            mark("warm")
             pages = await asyncio.gather(*(_signed_in_page(browser, server, users[i], result,
                                                            timeout_ms)
                                            for i, result in enumerate(results)))
@@ -351,7 +350,7 @@ def run(*, sessions: int = 10, rounds: int = 2, sign_in: bool = True,
             cpu: dict[str, dict[str, float]] = {}
             began = time.perf_counter()
 
-            def mark(moment: str) -> None:  # "start": everyone signed in; "end": journeys done
+            def mark(moment: str) -> None:  # "warm", "start" (all signed in), "end"
                 cpu[moment] = {name: tree_cpu_s(pid) for name, pid in pids.items()}
                 cpu[moment]["wall"] = time.perf_counter()
 
@@ -360,9 +359,10 @@ def run(*, sessions: int = 10, rounds: int = 2, sign_in: bool = True,
                                    deadline_s, warm, results, mark))
             if warm.errors:
                 figures["load_warmup_errors"] = warm.errors
+            if "warm" in cpu:
+                figures["load_warmup_s"] = round(cpu["warm"]["wall"] - began, 2)
             if "end" in cpu:
                 used = {name: cpu["end"][name] - cpu["start"][name] for name in cpu["end"]}
-                figures["load_warmup_s"] = round(cpu["start"]["wall"] - began, 2)
                 figures["load_wall_s"] = round(used["wall"], 2)
                 figures["load_server_cpu_s"] = round(used["server"], 1)
                 figures["load_browser_cpu_s"] = round(used["browser"], 1)

@@ -6,7 +6,8 @@
 // - "input": a pointerdown or keydown (the clinician's click or key press);
 // - "finished": the server's message that a script run ended (Streamlit's ForwardMsg field 6,
 //   script_finished, any status but 2, "finished early for a rerun");
-// - "painted": two animation frames after "finished", i.e. the browser has drawn what that run sent;
+// - "painted": two animation frames after "finished", i.e. the browser has drawn what that run
+//   sent;
 // - "shown": two animation frames after an element watched with __medcoreWatch(testid, text)
 //   first appears in the page.
 (() => {
@@ -23,7 +24,11 @@
     let i = 0;
     const varint = () => {
       let value = 0, shift = 0, byte;
-      do { byte = bytes[i++]; value += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
+      do {
+        byte = bytes[i++];
+        value += (byte & 0x7f) * 2 ** shift;
+        shift += 7;
+      } while (byte & 0x80);
       return value;
     };
     try {

@@ -11,9 +11,9 @@ prevalence the clinician sets, the test-set calibration, who the model learnt fr
 images: the film, the 28 x 28 input, and on the film (over the square the model read) the
 map of what moved the score (gradient x difference, the map whose deletion curve falls
 fastest), with an opacity control; three pictures of one height (PNGs drawn by
-:func:`medcore.plots.images.scan_image`: no plotly chart on this tab). The research-use disclaimer is
-the page's own (``app_pages/diagnosis.py``). The probability and the map both come from LiteRT
-(``NAME.tflite`` and ``NAME.map.tflite``): the page never imports TensorFlow.
+:func:`medcore.plots.images.scan_image`: no plotly chart on this tab). The research-use
+disclaimer is the page's own (``app_pages/diagnosis.py``). The probability and the map both
+come from LiteRT (``NAME.tflite`` and ``NAME.map.tflite``): the page never imports TensorFlow.
 """
 from __future__ import annotations
 
