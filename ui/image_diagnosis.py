@@ -167,18 +167,29 @@ def _calibration(card: ModelCard) -> None:
 PANEL_HEIGHT = 340
 
 
-def _picture(image: np.ndarray) -> None:
-    """One panel: a picture (PNG, lossless) ``PANEL_HEIGHT`` pixels high. Pictures, not plotly
-    charts: the page then needs no chart library in the browser (megabytes to load, and a
-    redraw per change), and the clinician can still open each one full-screen."""
+def _picture(image: np.ndarray, **overlay: Any) -> None:
+    """One panel: the frame (with ``overlay``, :func:`scan_image`'s arguments) drawn at the
+    panel's own size, ``PANEL_HEIGHT`` pixels high, and sent as a lossless PNG that
+    ``st.image`` passes on untouched: given a picture wider than the width it is told, it would
+    resize it (bilinear) and re-encode it as a JPEG (its "auto" format), 30-80 ms a panel and
+    compression artefacts on a radiograph. A frame smaller than the panel is enlarged last,
+    each pixel (and map cell) a sharp square. Pictures, not plotly charts: the page then needs
+    no chart library in the browser (megabytes to load, and a redraw per change), and the
+    clinician can still open each one full-screen."""
     import io
 
     from PIL import Image
 
     rows, columns = image.shape[:2]
-    png = io.BytesIO()                   # lossless; level 1: ~5 ms where st.image's 6 took ~10
-    Image.fromarray(image).save(png, format="PNG", compress_level=1)
-    st.image(png.getvalue(), width=max(1, round(PANEL_HEIGHT * columns / rows)))
+    width = max(1, round(PANEL_HEIGHT * columns / rows))
+    picture = scan_image(image, max_side=max(width, PANEL_HEIGHT), min_side=1, **overlay)
+    if picture.shape[:2] != (PANEL_HEIGHT, width):
+        resample = (Image.Resampling.NEAREST if picture.shape[0] < PANEL_HEIGHT
+                    else Image.Resampling.LANCZOS)
+        picture = np.asarray(Image.fromarray(picture).resize((width, PANEL_HEIGHT), resample))
+    png = io.BytesIO()                   # lossless; level 1: ~5 ms where level 6 takes ~10
+    Image.fromarray(picture).save(png, format="PNG", compress_level=1)
+    st.image(png.getvalue(), width=width, output_format="PNG")
 
 
 def _show_images(scan: Any, frame: int, x: np.ndarray, attribution: np.ndarray | None,
@@ -192,13 +203,13 @@ def _show_images(scan: Any, frame: int, x: np.ndarray, attribution: np.ndarray |
     left, middle, right = st.columns(3)
     with left:
         st.markdown("**As uploaded** (the scan's own window)")
-        _picture(scan_image(film))
+        _picture(film)
         rows, columns = scan.pixels.shape[1:3]
         st.caption(f"{escape_markdown(scan.modality)}, {rows} x {columns} pixels"
                    + (f", frame {frame + 1} of {scan.n_frames}" if scan.n_frames > 1 else ""))
     with middle:
         st.markdown("**What the model sees** (28 x 28)")
-        _picture(scan_image(model_view))
+        _picture(model_view)
         st.caption(f"Model-input window: {window.description} Steps: grey-scale, this window "
                    "onto 0..255, centre square, resize to 28 x 28 "
                    "(medcore.imaging.to_model_input).")
@@ -206,8 +217,8 @@ def _show_images(scan: Any, frame: int, x: np.ndarray, attribution: np.ndarray |
         return
     with right:
         st.markdown("**What moved the score**, on the film")
-        _picture(scan_image(film, overlay=attribution, overlay_opacity=opacity,
-                            overlay_box=model_square(scan)))
+        _picture(film, overlay=attribution, overlay_opacity=opacity,
+                 overlay_box=model_square(scan))
         st.caption(words.map_caption())
 
 

@@ -225,3 +225,33 @@ def test_the_diagnosis_page_never_imports_tensorflow():
     assert not report["sklearn_at_the_end"], report
     assert not report["pandas_at_the_end"] and not report["pydicom_at_the_end"], report
     assert not report["exception"] and report["probability"][0].endswith("%")
+
+
+@pytest.mark.parametrize("shape", [(28, 28), (2000, 1000), (300, 500, 3)])
+def test_each_panel_is_a_png_at_its_shown_size_that_streamlit_passes_on(monkeypatch, shape):
+    """``st.image`` resizes a picture wider than its ``width`` (bilinear) and re-encodes it as a
+    JPEG; the panels are drawn at their own size so that the PNG reaches the browser as made:
+    lossless, ``PANEL_HEIGHT`` high, a small frame's pixels as sharp squares."""
+    import io
+
+    from PIL import Image
+    from streamlit.elements.lib.image_utils import _ensure_image_size_and_format
+    from streamlit.elements.lib.layout_utils import LayoutConfig
+
+    import ui.image_diagnosis as page
+
+    shown = []
+    monkeypatch.setattr(page.st, "image", lambda data, **kwargs: shown.append((data, kwargs)))
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 256, size=shape, dtype=np.uint8)
+    page._picture(frame, overlay=rng.normal(size=(28, 28)), overlay_opacity=0.5)
+    (data, kwargs), = shown
+    picture = Image.open(io.BytesIO(data))
+    width = round(page.PANEL_HEIGHT * shape[1] / shape[0])
+    assert picture.format == "PNG" and picture.size == (width, page.PANEL_HEIGHT)
+    assert kwargs == {"width": width, "output_format": "PNG"}
+    assert _ensure_image_size_and_format(data, LayoutConfig(width=width), "PNG") is data
+    if shape == (28, 28):                       # each of the 28 x 28 pixels: one flat square
+        pixels = np.asarray(picture)
+        cell = pixels[:page.PANEL_HEIGHT // 28, :page.PANEL_HEIGHT // 28]
+        assert (cell == cell[0, 0]).all()
