@@ -613,3 +613,27 @@ def tensorflow_loaded(pid: int) -> bool:
     except OSError:
         return False
     return "libtensorflow" in maps or "_pywrap_tensorflow" in maps
+
+
+#: The folders of the dashboard's own modules, compiled by the README's install line.
+OWN_PACKAGES = ("medcore", "ui", "app_pages")
+
+
+def bytecode_compiled(root: Path = ROOT) -> bool:
+    """True when every module of :data:`OWN_PACKAGES` has bytecode that Python will use (the
+    README's ``python -m compileall``: the source's time and size in the ``.pyc`` header match):
+    otherwise a fresh server under ``PYTHONDONTWRITEBYTECODE`` compiles each one as it imports
+    it, which its first pages wait for."""
+    import importlib.util
+
+    for package in OWN_PACKAGES:
+        for source in (root / package).rglob("*.py"):
+            try:
+                header = Path(importlib.util.cache_from_source(str(source))).read_bytes()[:16]
+            except OSError:
+                return False
+            stat = source.stat()
+            if (int.from_bytes(header[8:12], "little") != int(stat.st_mtime) & 0xFFFFFFFF
+                    or int.from_bytes(header[12:16], "little") != stat.st_size & 0xFFFFFFFF):
+                return False
+    return True

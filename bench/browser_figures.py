@@ -11,6 +11,9 @@ from the click or key press to the browser having painted the result. Playwright
 also counts its own steps (finding an element, opening a list and typing into it, polling for
 websocket frames); it is reported beside them as ``*_wall_s``.
 
+- ``bytecode_compiled``: whether the dashboard's modules were compiled as the README's install
+  line does (``python -m compileall``); without it, under ``PYTHONDONTWRITEBYTECODE``, a fresh
+  server compiles them as it imports them (~0.17 s of ``first_diagnosis_cold_s``).
 - ``first_diagnosis_cold_s`` / ``first_diagnosis_warm_s``: opening Diagnosis (right after Home
   rendered) and picking a sample radiograph, the first time in a fresh server (LiteRT model
   load included, no TensorFlow: target <= 1.5 s) and again once the model is cached (target
@@ -42,7 +45,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.browser import (chromium_missing_reason, diagnose_sample, diagnosis_samples,
+from bench.browser import (bytecode_compiled, chromium_missing_reason, diagnose_sample, diagnosis_samples,
                            launch_chromium, new_tab, open_model_tab, open_page, running_dashboard,
                            tensorflow_loaded, timed_action, tree_rss_mb)
 
@@ -77,6 +80,7 @@ def run(*, data: Path | None = None) -> dict[str, Any]:
                 page.get_by_role("heading", name="medcore", exact=True).wait_for(timeout=60_000)
                 figures["cold_start_s"] = round(time.perf_counter() - server.started_at, 2)
                 figures["cold_start_tensorflow_loaded"] = tensorflow_loaded(server.process.pid)
+                figures["bytecode_compiled"] = bytecode_compiled()
                 figures.update(_diagnosis_figures(page, data))
                 figures.update(_threshold_change(page))
                 for title in ("Upload", "Survival"):

@@ -46,3 +46,21 @@ def test_run_reports_why_it_skips_without_chromium(monkeypatch):
     figures = browser_figures.run()
     assert list(figures) == ["browser_skipped"]
     assert "apt-get install chromium" in figures["browser_skipped"]
+
+
+def test_bytecode_compiled_follows_compileall_and_edits(tmp_path):
+    """``bytecode_compiled`` says whether Python would use the ``.pyc`` files (source time and
+    size in their header), as the cold-start figures depend on it."""
+    import compileall
+    import time
+
+    for package in launcher.OWN_PACKAGES:
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "module.py").write_text("VALUE = 1\n")
+    assert not launcher.bytecode_compiled(tmp_path)
+    assert compileall.compile_dir(str(tmp_path), quiet=1)
+    assert launcher.bytecode_compiled(tmp_path)
+    edited = tmp_path / launcher.OWN_PACKAGES[0] / "module.py"
+    edited.write_text("VALUE = 22\n")
+    os.utime(edited, (time.time() + 5, time.time() + 5))
+    assert not launcher.bytecode_compiled(tmp_path)
