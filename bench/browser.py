@@ -107,7 +107,7 @@ class DashboardServer:
 
 
 def start_dashboard(*, port: int | None = None, env: dict[str, str] | None = None,
-                    root: Path = ROOT) -> DashboardServer:
+                    root: Path = ROOT, script: str = "dashboard.py") -> DashboardServer:
     """Start the dashboard server without waiting for it (see :func:`wait_until_healthy`).
 
     Parameters
@@ -117,7 +117,11 @@ def start_dashboard(*, port: int | None = None, env: dict[str, str] | None = Non
     env : dict, optional
         Extra environment variables for the server (``MEDCORE_DATA_DIR`` is passed on anyway).
     root : Path
-        Folder holding ``dashboard.py``.
+        Folder holding ``dashboard.py`` (the server's working folder: its
+        ``.streamlit/config.toml`` applies).
+    script : str
+        The app to run, relative to ``root`` (``bench/load_floor_app.py`` for the load bench's
+        floor).
 
     Returns
     -------
@@ -125,7 +129,7 @@ def start_dashboard(*, port: int | None = None, env: dict[str, str] | None = Non
     """
     port = port or free_port()
     log = tempfile.NamedTemporaryFile(prefix="medcore-streamlit-", suffix=".log", delete=False)
-    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py",
+    command = [sys.executable, "-m", "streamlit", "run", script,
                "--server.headless", "true", "--server.address", "127.0.0.1",
                "--server.port", str(port), "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none"]
@@ -193,10 +197,11 @@ def stop_dashboard(server: DashboardServer, timeout: float = 10.0) -> None:
 
 
 @contextmanager
-def running_dashboard(*, env: dict[str, str] | None = None,
-                      timeout: float = 60.0) -> Iterator[DashboardServer]:
-    """Start the dashboard, wait until it answers, and stop it afterwards whatever happened."""
-    server = start_dashboard(env=env)
+def running_dashboard(*, env: dict[str, str] | None = None, timeout: float = 60.0,
+                      script: str = "dashboard.py") -> Iterator[DashboardServer]:
+    """Start the dashboard (or ``script``, see :func:`start_dashboard`), wait until it answers,
+    and stop it afterwards whatever happened."""
+    server = start_dashboard(env=env, script=script)
     try:
         wait_until_healthy(server, timeout=timeout)
         yield server

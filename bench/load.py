@@ -315,9 +315,19 @@ class PeakMemory:
         self.peak_mb = max(self.peak_mb, launcher.tree_rss_mb(self.pid))
 
 
+#: The floor's app (``--floor``): the same steps on the smallest Streamlit app that has them.
+FLOOR_APP = "bench/load_floor_app.py"
+
+
 def run(*, sessions: int = 10, rounds: int = 2, sign_in: bool = True,
-        step_timeout_s: float = 120.0, deadline_s: float = 900.0) -> dict[str, Any]:
+        step_timeout_s: float = 120.0, deadline_s: float = 900.0,
+        floor: bool = False) -> dict[str, Any]:
     """N clinicians at once against one server; the figures named in the module docstring.
+
+    ``floor=True`` runs the same clinicians, steps and timing against :data:`FLOOR_APP`
+    instead of the dashboard (no sign-in, models, charts or pictures): what Streamlit's
+    frontend, the browsers and the harness cost by themselves on this machine, the least any
+    Streamlit dashboard's ``load_p95_s`` can be here.
 
     Raises
     ------
@@ -333,15 +343,21 @@ def run(*, sessions: int = 10, rounds: int = 2, sign_in: bool = True,
         return {"load_skipped": reason}
     timeout_ms = step_timeout_s * 1000.0
     samples = list(assessable_samples()) or list(launcher.diagnosis_samples())
+    sign_in = sign_in and not floor
     users = oidc.CLINICIANS[:sessions + 1] if sign_in else [None] * (sessions + 1)
     figures: dict[str, Any] = {"load_sessions": sessions, "load_rounds": rounds,
-                               "load_sign_in": sign_in,
+                               "load_sign_in": sign_in, "load_floor": floor,
                                "load_loadavg_start": round(os.getloadavg()[0], 2)}
     with ExitStack() as stack:
         with tempfile.TemporaryDirectory(prefix="medcore-load-audit-") as folder:
             env = {"MEDCORE_AUDIT_LOG": os.path.join(folder, "audit.jsonl")}
-            server = stack.enter_context(oidc.dashboard_with_sign_in(env=env) if sign_in
-                                         else launcher.running_dashboard(env=env))
+            if floor:
+                env["MEDCORE_FLOOR_SAMPLES"] = "\n".join(samples)
+                server = stack.enter_context(launcher.running_dashboard(env=env,
+                                                                        script=FLOOR_APP))
+            else:
+                server = stack.enter_context(oidc.dashboard_with_sign_in(env=env) if sign_in
+                                             else launcher.running_dashboard(env=env))
             endpoint, browser_pid = stack.enter_context(shared_chromium())
             warm = Clinician(index=0)
             results = [Clinician(index=i) for i in range(sessions)]
@@ -369,7 +385,9 @@ def run(*, sessions: int = 10, rounds: int = 2, sign_in: bool = True,
                 # the harness: this process and its Playwright driver (the clinicians' hands)
                 figures["load_driver_cpu_s"] = round(used["all"] - used["server"]
                                                      - used["browser"], 1)
-            figures["load_audit_lines"] = sum(1 for _ in open(env["MEDCORE_AUDIT_LOG"]))
+            if not floor:
+                with open(env["MEDCORE_AUDIT_LOG"]) as audit:
+                    figures["load_audit_lines"] = sum(1 for _ in audit)
     walls = {step: [t for r in results for t in r.timings[f"{step}_wall"]] for step in STEPS}
     timings = {step: [t for r in results for t in r.timings[step]] for step in STEPS}
     errors = [e for r in results for e in r.errors]
@@ -397,13 +415,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="journeys per clinician (1-5)")
     parser.add_argument("--no-sign-in", action="store_true",
                         help="run the local demo (no [auth]) instead of signed-in sessions")
+    parser.add_argument("--floor", action="store_true",
+                        help="the same steps on bench/load_floor_app.py, the smallest Streamlit "
+                             "app that has them: the least load_p95_s can be on this machine")
     parser.add_argument("--step-timeout", type=float, default=120.0, help="seconds per step")
     parser.add_argument("--deadline", type=float, default=900.0,
                         help="seconds after which no new journey starts")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     figures = run(sessions=args.sessions, rounds=args.rounds, sign_in=not args.no_sign_in,
-                  step_timeout_s=args.step_timeout, deadline_s=args.deadline)
+                  step_timeout_s=args.step_timeout, deadline_s=args.deadline, floor=args.floor)
     if args.json:
         print(json.dumps(figures))
     else:

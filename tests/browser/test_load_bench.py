@@ -62,3 +62,33 @@ def test_every_journey_sample_is_one_the_model_assesses():
                                                             card=card).assessable:
             refused.append(name)
     assert refused and not set(refused) & set(chosen)
+
+
+def test_the_floor_app_has_every_label_the_clinicians_steps_look_for(monkeypatch):
+    """``--floor`` runs the same steps on ``bench/load_floor_app.py``: its pages, widgets and
+    metrics carry the dashboard's titles and labels, so the harness finds them there too."""
+    from streamlit.testing.v1 import AppTest
+
+    from bench import browser as launcher
+
+    bench = Path(load.__file__).resolve().parent
+    assert (bench.parent / load.FLOOR_APP).is_file()
+    monkeypatch.setenv("MEDCORE_FLOOR_SAMPLES", "PneumoniaMNIST test #0\nPneumoniaMNIST test #1")
+
+    def page(name: str) -> AppTest:
+        return AppTest.from_string(f"import sys; sys.path.insert(0, {str(bench)!r})\n"
+                                   f"import load_floor_app\nload_floor_app.{name}()").run()
+
+    diagnosis = page("diagnosis")
+    assert diagnosis.title[0].value == "Diagnosis" and not diagnosis.metric
+    box = diagnosis.selectbox[0]
+    assert box.label == launcher.DIAGNOSIS_SOURCE_LABEL
+    box.select("PneumoniaMNIST test #1").run()
+    assert [m.label for m in diagnosis.metric] == [launcher.DIAGNOSIS_METRIC_LABEL]
+    survival = page("survival")
+    assert survival.title[0].value == "Survival" and len(survival.tabs) == 1
+    button = survival.button[0]
+    assert button.label == load.SURVIVAL_SUBMIT
+    button.click().run()
+    assert [m.label for m in survival.metric] == [load.SURVIVAL_FIGURE]
+    assert page("home").title[0].value == "medcore"
