@@ -165,6 +165,8 @@ def _calibration(card: ModelCard) -> None:
 
 #: Height (pixels) of each image panel, so the three panels side by side are one size.
 PANEL_HEIGHT = 340
+#: Frames enlarged at least this many times are drawn as sharp squares (nearest neighbour).
+SHARP_FACTOR = 4
 
 
 def _picture(image: np.ndarray, **overlay: Any) -> None:
@@ -172,8 +174,9 @@ def _picture(image: np.ndarray, **overlay: Any) -> None:
     panel's own size, ``PANEL_HEIGHT`` pixels high, and sent as a lossless PNG that
     ``st.image`` passes on untouched: given a picture wider than the width it is told, it would
     resize it (bilinear) and re-encode it as a JPEG (its "auto" format), 30-80 ms a panel and
-    compression artefacts on a radiograph. A frame smaller than the panel is enlarged last,
-    each pixel (and map cell) a sharp square. Pictures, not plotly charts: the page then needs
+    compression artefacts on a radiograph. A frame at least :data:`SHARP_FACTOR` times smaller
+    than the panel (the 28 x 28 model input) is enlarged last, each pixel (and map cell) a sharp
+    square; others are resampled smoothly (Lanczos), as a viewer shows a 128 x 128 CT slice. Pictures, not plotly charts: the page then needs
     no chart library in the browser (megabytes to load, and a redraw per change), and the
     clinician can still open each one full-screen."""
     import io
@@ -184,7 +187,7 @@ def _picture(image: np.ndarray, **overlay: Any) -> None:
     width = max(1, round(PANEL_HEIGHT * columns / rows))
     picture = scan_image(image, max_side=max(width, PANEL_HEIGHT), min_side=1, **overlay)
     if picture.shape[:2] != (PANEL_HEIGHT, width):
-        resample = (Image.Resampling.NEAREST if picture.shape[0] < PANEL_HEIGHT
+        resample = (Image.Resampling.NEAREST if picture.shape[0] * SHARP_FACTOR <= PANEL_HEIGHT
                     else Image.Resampling.LANCZOS)
         picture = np.asarray(Image.fromarray(picture).resize((width, PANEL_HEIGHT), resample))
     png = io.BytesIO()                   # lossless; level 1: ~5 ms where level 6 takes ~10
