@@ -23,6 +23,8 @@ Figures:
   painted. Target: p95 of ``diagnosis`` <= 3 s with 10 sessions (quiet 2 cores).
   ``load_p95_wall_s``: the same steps on the harness's clock, which also counts its own steps
   (finding elements, typing into lists, polling), on the same two cores.
+- ``load_p95_by_round_s``: the same p95 per round (journey 1, 2, ...): the first round is
+  every clinician's first visit at the same moment.
 - ``load_errors``: steps that failed or never ran (timeout, an exception box on the page, a
   failed sign-in); must be 0.
 - ``load_server_rss_mb``: the server process tree's peak resident memory, sampled every 0.5 s
@@ -31,6 +33,10 @@ Figures:
   seconds of the journeys (from the moment every clinician is signed in), and the CPU seconds
   the server, Chromium and the bench itself (this process and its Playwright driver) used in
   them, to tell a slow server from a busy client on the same cores.
+
+``--floor``: the same clinicians and steps on ``bench/load_floor_app.py``, the smallest
+Streamlit app that has them (no models, sign-in, charts or pictures): the least these figures can
+be for any Streamlit dashboard on this machine, with these browsers on the same cores.
 
 Bounded: at most :data:`MAX_SESSIONS` sessions and :data:`MAX_ROUNDS` rounds, each step times
 out after ``--step-timeout`` seconds, and the whole run stops at ``--deadline`` seconds (steps
@@ -398,6 +404,11 @@ def run(*, sessions: int = 10, rounds: int = 2, sign_in: bool = True,
         "load_p95_wall_s": {step: _percentile(walls[step], 95) for step in STEPS},
         "load_max_s": {step: round(max(timings[step]), 2) if timings[step] else None
                        for step in STEPS},
+        # the first round is a herd (every clinician opens Diagnosis at once, each in a fresh
+        # context that loads the frontend's code for each element type the first time)
+        "load_p95_by_round_s": {step: [_percentile([r.timings[step][i] for r in results
+                                                    if len(r.timings[step]) > i], 95)
+                                       for i in range(rounds)] for step in STEPS},
         "load_steps": {step: len(timings[step]) for step in STEPS},
         "load_errors": missing,
         "load_error_messages": errors[:5],
