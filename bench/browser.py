@@ -626,7 +626,8 @@ OWN_PACKAGES = ("medcore", "ui", "app_pages")
 
 def bytecode_compiled(root: Path = ROOT) -> bool:
     """True when every module of :data:`OWN_PACKAGES` has bytecode that Python will use (the
-    README's ``python -m compileall``: the source's time and size in the ``.pyc`` header match):
+    README's ``python -m compileall``: the source's time and size in the ``.pyc`` header match,
+    or its hash when ``SOURCE_DATE_EPOCH`` made compileall write hash-based files):
     otherwise a fresh server under ``PYTHONDONTWRITEBYTECODE`` compiles each one as it imports
     it, which its first pages wait for."""
     import importlib.util
@@ -637,6 +638,10 @@ def bytecode_compiled(root: Path = ROOT) -> bool:
                 header = Path(importlib.util.cache_from_source(str(source))).read_bytes()[:16]
             except OSError:
                 return False
+            if int.from_bytes(header[4:8], "little") & 1:     # hash-based (SOURCE_DATE_EPOCH)
+                if header[8:16] != importlib.util.source_hash(source.read_bytes()):
+                    return False
+                continue
             stat = source.stat()
             if (int.from_bytes(header[8:12], "little") != int(stat.st_mtime) & 0xFFFFFFFF
                     or int.from_bytes(header[12:16], "little") != stat.st_size & 0xFFFFFFFF):

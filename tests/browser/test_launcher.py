@@ -64,3 +64,18 @@ def test_bytecode_compiled_follows_compileall_and_edits(tmp_path):
     edited.write_text("VALUE = 22\n")
     os.utime(edited, (time.time() + 5, time.time() + 5))
     assert not launcher.bytecode_compiled(tmp_path)
+
+
+def test_bytecode_compiled_reads_hash_based_pyc_files_too(tmp_path):
+    """compileall writes hash-based ``.pyc`` files when ``SOURCE_DATE_EPOCH`` is set."""
+    import compileall
+    import py_compile
+
+    for package in launcher.OWN_PACKAGES:
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "module.py").write_text("VALUE = 1\n")
+    assert compileall.compile_dir(str(tmp_path), quiet=1,
+                                  invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+    assert launcher.bytecode_compiled(tmp_path)
+    (tmp_path / launcher.OWN_PACKAGES[-1] / "module.py").write_text("VALUE = 2\n")
+    assert not launcher.bytecode_compiled(tmp_path)
