@@ -45,9 +45,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.browser import (bytecode_compiled, chromium_missing_reason, diagnose_sample, diagnosis_samples,
-                           launch_chromium, new_tab, open_model_tab, open_page, running_dashboard,
-                           tensorflow_loaded, timed_action, tree_rss_mb)
+from bench.browser import (bytecode_compiled, chromium_missing_reason, diagnose_sample,
+                           diagnosis_samples, launch_chromium, new_tab, open_model_tab, open_page,
+                           running_dashboard, tensorflow_loaded, timed_action, tree_rss_mb)
 
 
 def run(*, data: Path | None = None) -> dict[str, Any]:

@@ -172,13 +172,15 @@ SHARP_FACTOR = 4
 def _picture(image: np.ndarray, **overlay: Any) -> None:
     """One panel: the frame (with ``overlay``, :func:`scan_image`'s arguments) drawn at the
     panel's own size, ``PANEL_HEIGHT`` pixels high, and sent as a lossless PNG that
-    ``st.image`` passes on untouched: given a picture wider than the width it is told, it would
-    resize it (bilinear) and re-encode it as a JPEG (its "auto" format), 30-80 ms a panel and
-    compression artefacts on a radiograph. A frame at least :data:`SHARP_FACTOR` times smaller
-    than the panel (the 28 x 28 model input) is enlarged last, each pixel (and map cell) a sharp
-    square; others are resampled smoothly (Lanczos), as a viewer shows a 128 x 128 CT slice. Pictures, not plotly charts: the page then needs
-    no chart library in the browser (megabytes to load, and a redraw per change), and the
-    clinician can still open each one full-screen."""
+    ``st.image`` passes on untouched. Given a picture wider than the width it is told,
+    ``st.image`` would resize it (bilinear) and re-encode it as a JPEG (its "auto" format for
+    RGB): compression artefacts on a radiograph and its map, and ~10 ms a panel of decoding and
+    encoding. A frame at least :data:`SHARP_FACTOR` times smaller than the panel (the 28 x 28
+    model input) is enlarged last, each pixel (and map cell) a sharp square; others are
+    resampled smoothly (Lanczos), as a viewer shows a 128 x 128 CT slice.
+
+    Pictures, not plotly charts: the page then needs no chart library in the browser (megabytes
+    to load, and a redraw per change), and the clinician can still open each one full-screen."""
     import io
 
     from PIL import Image
