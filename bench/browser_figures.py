@@ -13,7 +13,7 @@ websocket frames); it is reported beside them as ``*_wall_s``.
 
 - ``bytecode_compiled``: whether the dashboard's modules were compiled as the README's install
   line does (``python -m compileall``); without it, under ``PYTHONDONTWRITEBYTECODE``, a fresh
-  server compiles them as it imports them (~0.17 s of ``first_diagnosis_cold_s``).
+  server compiles them as it imports them (about 0.2 s of ``first_diagnosis_cold_s``).
 - ``first_diagnosis_cold_s`` / ``first_diagnosis_warm_s``: opening Diagnosis (right after Home
   rendered) and picking a sample radiograph, the first time in a fresh server (LiteRT model
   load included, no TensorFlow: target <= 1.5 s) and again once the model is cached (target
