@@ -187,13 +187,14 @@ def _picture(image: np.ndarray, **overlay: Any) -> None:
 
     rows, columns = image.shape[:2]
     width = max(1, round(PANEL_HEIGHT * columns / rows))
-    picture = scan_image(image, max_side=max(width, PANEL_HEIGHT), min_side=1, **overlay)
-    if picture.shape[:2] != (PANEL_HEIGHT, width):
-        resample = (Image.Resampling.NEAREST if picture.shape[0] * SHARP_FACTOR <= PANEL_HEIGHT
+    picture = Image.fromarray(scan_image(image, max_side=max(width, PANEL_HEIGHT), min_side=1,
+                                         **overlay))
+    if picture.size != (width, PANEL_HEIGHT):
+        resample = (Image.Resampling.NEAREST if picture.height * SHARP_FACTOR <= PANEL_HEIGHT
                     else Image.Resampling.LANCZOS)
-        picture = np.asarray(Image.fromarray(picture).resize((width, PANEL_HEIGHT), resample))
+        picture = picture.resize((width, PANEL_HEIGHT), resample)
     png = io.BytesIO()                   # lossless; level 1: ~5 ms where level 6 takes ~10
-    Image.fromarray(picture).save(png, format="PNG", compress_level=1)
+    picture.save(png, format="PNG", compress_level=1)
     st.image(png.getvalue(), width=width, output_format="PNG")
 
 
