@@ -165,23 +165,26 @@ def _statistics(card: ModelCard, threshold: float, spec: ModelSpec) -> None:
     # One chart at a time: a slider move redraws only the open one (each plotly chart costs the
     # browser a redraw; five took seconds on a loaded 2-core machine). The confusion matrix, open
     # first, is a table: four numbers, read at a glance, and no chart to redraw.
-    charts = {"Confusion matrix": lambda: plots.confusion_markdown(y, p, chosen),
-              "ROC curve": lambda: plots.roc_figure(y, p, chosen),
-              "Precision-recall": lambda: plots.precision_recall_figure(y, p, chosen),
-              "Calibration": lambda: plots.calibration_figure(y, p, chosen, num_bins=5),
-              "Probabilities by true class": lambda: plots.probability_histogram(y, p, chosen)}
-    tabs = st.tabs(list(charts), key=f"{KEY}_chart", on_change="rerun")
-    for tab, (title, figure) in zip(tabs, charts.items()):
+    figures = {"ROC curve": lambda: plots.roc_figure(y, p, chosen),
+               "Precision-recall": lambda: plots.precision_recall_figure(y, p, chosen),
+               "Calibration": lambda: plots.calibration_figure(y, p, chosen, num_bins=5),
+               "Probabilities by true class": lambda: plots.probability_histogram(y, p, chosen)}
+    table, *charts = st.tabs(["Confusion matrix", *figures], key=f"{KEY}_chart",
+                             on_change="rerun")
+    if table.open is not False:
+        with table:
+            _confusion_table(y, p, chosen)
+    for tab, (title, figure) in zip(charts, figures.items()):
         if tab.open is False:
             continue
         with tab:
-            drawn = figure()
-            if isinstance(drawn, str):
-                st.markdown(drawn)
-                st.caption("Each cell: how many test aspirates, and their share of the row "
-                           "(the truly benign, or the truly malignant).")
-            else:
-                st.plotly_chart(drawn, key=f"{KEY}_chart_{title}")
+            st.plotly_chart(figure(), key=f"{KEY}_chart_{title}")
+
+
+def _confusion_table(y: np.ndarray, p: np.ndarray, threshold: float) -> None:
+    st.markdown(plots.confusion_markdown(y, p, threshold))
+    st.caption("Each cell: how many test aspirates, and their share of the row (the truly "
+               "benign, or the truly malignant).")
 
 
 def _versus_baselines(card: ModelCard) -> None:
