@@ -283,15 +283,13 @@ def _percentile(values: list[float], q: float) -> float | None:
 def tree_cpu_s(pid: int) -> float:
     """CPU seconds (user + system) used so far by a process and its living descendants."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total, pending = 0.0, [pid]
-    while pending:
-        current = pending.pop()
+    total = 0.0
+    for current in launcher.process_tree(pid):
         try:
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         total += (int(fields[11]) + int(fields[12])) / ticks   # utime, stime (fields 14, 15)
-        pending.extend(launcher.children(current))
     return total
 
 

@@ -79,3 +79,17 @@ def test_bytecode_compiled_reads_hash_based_pyc_files_too(tmp_path):
     assert launcher.bytecode_compiled(tmp_path)
     (tmp_path / launcher.OWN_PACKAGES[-1] / "module.py").write_text("VALUE = 2\n")
     assert not launcher.bytecode_compiled(tmp_path)
+
+
+def test_process_tree_holds_the_process_and_its_children():
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        tree = launcher.process_tree(os.getpid())
+        assert tree[0] == os.getpid() and child.pid in tree
+        assert launcher.process_tree(child.pid) == [child.pid]
+    finally:
+        child.kill()
+        child.wait()
